@@ -1,0 +1,51 @@
+# SafeLoop: `make run` tries it out, `make test` checks it. Both set up .venv themselves.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := app:create_app
+
+.PHONY: run test install install-test translations lint typecheck extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SafeLoop needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed translations
+install-test: $(VENV)/.installed-test translations
+
+# The .po catalogs are the source; .mo files are built here, never committed.
+translations: | $(BIN)/python
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages >/dev/null
+
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _ -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -D messages --no-fuzzy-matching
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask safeloop init
+	$(BIN)/flask safeloop seed
+	$(BIN)/python run.py
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-test
+	$(BIN)/mypy
+
+test: install-test lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache
+	find app -name '*.mo' -delete

@@ -1,0 +1,85 @@
+"""SafeLoop: the application factory. Wiring only; rules live in ``app.domain``."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_appbuilder import AppBuilder
+
+from app.extensions import csrf, db, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely (e.g. production without a secret key)."""
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Refuse to start with settings that are only acceptable on a developer's machine."""
+    import config as defaults
+
+    if config.get("SAFELOOP_ENV") != "production":
+        return
+    key = config.get("SECRET_KEY")
+    if not key or key == defaults.DEVELOPMENT_SECRET_KEY:
+        raise ConfigurationError(
+            "SAFELOOP_ENV=production needs SAFELOOP_SECRET_KEY set to a long random value."
+        )
+    uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if uri.startswith("sqlite") and not config.get("SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION"):
+        raise ConfigurationError(
+            "SAFELOOP_ENV=production runs on PostgreSQL (SAFELOOP_DATABASE_URL); set "
+            "SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION=1 to run on SQLite anyway."
+        )
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Web and worker processes write the same file: WAL lets readers go on while one writes,
+    # the busy timeout makes a second writer wait instead of failing at once.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build a SafeLoop app from ``config.py`` (environment variables) plus ``config_overrides``."""
+    import config as settings
+
+    app = Flask(__name__, instance_path=str(settings.INSTANCE_DIR))
+    app.config.from_object(settings)
+    if config_overrides:
+        app.config.update(config_overrides)
+    check_config(app.config)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite:///"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+
+    with app.app_context():
+        from app import models  # noqa: F401 - every table must be known before FAB starts
+
+        db.init_app(app)
+        migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+        csrf.init_app(app)
+        appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
+        appbuilder.init_app(app, db.session)
+
+        from app import cli, templating, views
+
+        templating.init_app(app)
+        views.register(appbuilder)
+        cli.init_app(app)
+    return app

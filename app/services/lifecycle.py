@@ -1,0 +1,406 @@
+"""Apply the lifecycle to the database: report a hazard, fire a transition.
+
+These two commands are the only code that creates tickets or changes their state. Each one
+validates everything through ``app.domain.lifecycle`` and then, in one transaction, changes the
+ticket, writes its event, bumps its version and marks the evidence it used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.errors import InvalidError
+from app.domain.fields import field_error
+from app.domain.lifecycle import (
+    Action,
+    AttachmentFacts,
+    Decision,
+    ExtensionFacts,
+    Facts,
+    Placement,
+    Record,
+    decide,
+    decide_report,
+    parse_action,
+    parse_report,
+    refusal,
+)
+from app.domain.messages import N_, Message
+from app.domain.scope import Actor
+from app.domain.vocabulary import AttachmentKind, CategoryKind, ExtensionStatus
+from app.models import (
+    Attachment,
+    Category,
+    ControlMeasure,
+    DeterminationArticle,
+    Enterprise,
+    ExtensionRequest,
+    Hazard,
+    HazardEvent,
+    RectificationPlan,
+    Region,
+)
+from app.services import clock
+from app.services.attachments import NewFile, check_file, store_file
+from app.services.scoping import hazard_for
+from app.services.sla import terms_lookup
+from app.services.ticket_codes import allocate_ticket_code
+from app.services.transaction import atomic, is_unique_violation, session
+
+# Which data field lists the attachments of each kind a request brings along.
+PHOTO_FIELDS = {
+    AttachmentKind.PHOTO: "photo_ids",
+    AttachmentKind.BEFORE_PHOTO: "before_photo_ids",
+    AttachmentKind.AFTER_PHOTO: "after_photo_ids",
+    AttachmentKind.DOCUMENT: "document_ids",
+}
+
+_RECORD_MODELS: dict[str, type[Any]] = {
+    "control_measure": ControlMeasure,
+    "rectification_plan": RectificationPlan,
+    "extension_request": ExtensionRequest,
+}
+
+_CODE_ATTEMPTS = 5
+
+
+def _with_files(
+    data: Mapping[str, Any], ids_by_kind: Mapping[AttachmentKind, list[int]]
+) -> dict[str, Any]:
+    merged = dict(data)
+    for kind, ids in ids_by_kind.items():
+        field = PHOTO_FIELDS[kind]
+        existing = merged.get(field) or []
+        if isinstance(existing, str):
+            existing = [item for item in existing.split(",") if item.strip()]
+        merged[field] = [*existing, *ids]
+    return merged
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report_hazard(
+    actor: Actor,
+    data: Mapping[str, Any],
+    files: Sequence[NewFile] = (),
+    *,
+    fixed_on_spot: bool = False,
+) -> Hazard:
+    """Report a new hazard (or one fixed on the spot) and return the saved ticket.
+
+    ``files`` are the photos sent with the report; their kind says which requirement they
+    meet (a fix on the spot needs a before- and an after-photo).
+    """
+    action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
+    for new_file in files:
+        check_file(new_file, PHOTO_FIELDS[new_file.kind])
+    # Files arriving with the report are known by provisional ids (-1, -2 …) until stored.
+    provisional = {
+        -(n + 1): AttachmentFacts(id=-(n + 1), hazard_id=None, kind=f.kind.value)
+        for n, f in enumerate(files)
+    }
+    clean = parse_report(action, data)
+
+    with atomic() as current:
+        _check_references(clean)
+        placement, enterprise, township = _placement(clean)
+        facts = Facts(
+            now=clock.now(),
+            zone=clock.zone(),
+            sla_for=terms_lookup(clean.get("category_id")),
+            attachments=provisional,
+            default_responsible_unit=enterprise.name if enterprise else None,
+        )
+        decision = decide_report(actor, action, clean, placement, facts)
+        assert township is not None  # decide_report refuses a report without a township
+        hazard = _insert_ticket(decision, township, facts)
+        stored = {
+            provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
+            for provisional_id, f in zip(provisional, files, strict=True)
+        }
+        evidence = [stored[i] for i in decision.evidence_ids]
+        event = _write_event(
+            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
+        )
+        _mark_evidence(evidence, event)
+        current.flush()
+    return hazard
+
+
+def _insert_ticket(decision: Decision, township: Region, facts: Facts) -> Hazard:
+    """Insert the ticket under a fresh code; a code already taken (imports) is skipped."""
+    year = facts.now.astimezone(facts.zone).year
+    current = session()
+    for _ in range(_CODE_ATTEMPTS):
+        code = allocate_ticket_code(township, year)
+        hazard = Hazard(code=code, last_event_at=facts.now, **decision.changes)
+        try:
+            with current.begin_nested():
+                current.add(hazard)
+                current.flush()
+        except IntegrityError as exc:
+            if not is_unique_violation(exc, "code"):
+                raise
+            continue
+        return hazard
+    raise field_error("code", Message(N_("Could not find a free ticket code; please try again.")))
+
+
+def _placement(
+    clean: Mapping[str, Any],
+) -> tuple[Placement | None, Enterprise | None, Region | None]:
+    """Where a report lies: its enterprise's place, or the chosen region's."""
+    current = session()
+    if clean.get("enterprise_id"):
+        enterprise = current.get(Enterprise, clean["enterprise_id"])
+        if enterprise is None or not enterprise.active:
+            raise field_error("enterprise_id", Message(N_("The enterprise was not found.")))
+        township = current.get(Region, enterprise.township_id) if enterprise.township_id else None
+        placement = Placement(
+            district_id=enterprise.district_id,
+            township_id=enterprise.township_id,
+            village_id=enterprise.village_id,
+            grid_id=enterprise.grid_id,
+            enterprise_id=enterprise.id,
+        )
+        return placement, enterprise, township
+    if clean.get("region_id"):
+        region = current.get(Region, clean["region_id"])
+        if region is None or not region.active:
+            raise field_error("region_id", Message(N_("The region was not found.")))
+        township = current.get(Region, region.township_id) if region.township_id else None
+        placement = Placement(
+            district_id=region.district_id,
+            township_id=region.township_id,
+            village_id=region.village_id,
+            grid_id=region.grid_id,
+            enterprise_id=None,
+        )
+        return placement, None, township
+    return None, None, None
+
+
+def _check_references(clean: Mapping[str, Any]) -> None:
+    """Refuse ids of categories, tags and standard articles that do not exist."""
+    current = session()
+    errors: dict[str, Message] = {}
+    category_id = clean.get("category_id")
+    if category_id:
+        category = current.get(Category, category_id)
+        if category is None or not category.active or category.kind == CategoryKind.DOMAIN:
+            errors["category_id"] = Message(N_("The category was not found."))
+    tag_id = clean.get("domain_tag_id")
+    if tag_id:
+        tag = current.get(Category, tag_id)
+        if tag is None or not tag.active or tag.kind != CategoryKind.DOMAIN:
+            errors["domain_tag_id"] = Message(N_("The domain tag was not found."))
+    article_id = clean.get("determination_article_id")
+    if article_id and current.get(DeterminationArticle, article_id) is None:
+        errors["determination_article_id"] = Message(
+            N_("The determination standard article was not found.")
+        )
+    if errors:
+        raise InvalidError(Message(N_("Some data is missing or invalid.")), errors)
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def fire_transition(
+    actor: Actor,
+    hazard_id: int,
+    action: Action | str,
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    files: Sequence[NewFile] = (),
+) -> Hazard:
+    """Fire ``action`` on ticket ``hazard_id`` for ``actor``, refusing a stale ``expected_version``.
+
+    Raises NotFoundError (unknown or out of scope), ForbiddenError (role), ConflictError (state,
+    version, concurrent change) or InvalidError (data); nothing is changed when it raises.
+    """
+    action = parse_action(action) if isinstance(action, str) else action
+    with atomic() as current:
+        hazard = hazard_for(actor, hazard_id)
+        refused = refusal(actor, hazard, action, expected_version)
+        if refused is not None:
+            raise refused
+        ids_by_kind: dict[AttachmentKind, list[int]] = {}
+        for new_file in files:
+            stored = store_file(hazard.id, new_file, actor, PHOTO_FIELDS[new_file.kind])
+            ids_by_kind.setdefault(new_file.kind, []).append(stored.id)
+        data = _with_files(data, ids_by_kind)
+        if action in (Action.CONFIRM, Action.EDIT):
+            _check_references(_loose_ids(data))
+        facts = _facts_for(hazard, action, data)
+        decision = decide(actor, hazard, action, data, expected_version, facts)
+        apply_decision(actor, hazard, decision)
+        current.flush()
+    return hazard
+
+
+def _loose_ids(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Reference ids as integers where they parse (the domain reports those that don't)."""
+    ids: dict[str, Any] = {}
+    for name in ("category_id", "domain_tag_id", "determination_article_id"):
+        try:
+            ids[name] = int(str(data.get(name) or "").strip() or 0) or None
+        except ValueError:
+            ids[name] = None
+    return ids
+
+
+def _referenced_ids(data: Mapping[str, Any]) -> set[int]:
+    ids: set[int] = set()
+    for field in PHOTO_FIELDS.values():
+        raw = data.get(field) or []
+        items = raw.split(",") if isinstance(raw, str) else raw
+        for item in items:
+            try:
+                ids.add(int(str(item).strip()))
+            except ValueError:
+                continue
+    return ids
+
+
+def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts:
+    """Look up what the rules need besides the ticket, and only what this action needs."""
+    current = session()
+    attachment_query = sa.select(Attachment).where(Attachment.id.in_(_referenced_ids(data)))
+    if action is Action.MERGE:
+        attachment_query = sa.select(Attachment).where(
+            sa.or_(Attachment.id.in_(_referenced_ids(data)), Attachment.hazard_id == hazard.id)
+        )
+    attachments = {
+        a.id: AttachmentFacts(
+            id=a.id, hazard_id=a.hazard_id, kind=a.kind, deleted=a.deleted_at is not None
+        )
+        for a in current.execute(attachment_query).scalars()
+    }
+    pending = None
+    if action in (Action.REQUEST_EXTENSION, Action.DECIDE_EXTENSION):
+        request = current.execute(
+            sa.select(ExtensionRequest).where(
+                ExtensionRequest.hazard_id == hazard.id,
+                ExtensionRequest.status == ExtensionStatus.PENDING.value,
+            )
+        ).scalar_one_or_none()
+        if request is not None:
+            pending = ExtensionFacts(
+                request.id, request.requested_by_id, request.requested_deadline
+            )
+    measure_count = 0
+    if action is Action.PLAN:
+        measure_count = current.execute(
+            sa.select(sa.func.count()).where(ControlMeasure.hazard_id == hazard.id)
+        ).scalar_one()
+    merge_target = None
+    if action is Action.MERGE:
+        original_id = _loose_int(data.get("original_id"))
+        merge_target = current.get(Hazard, original_id) if original_id else None
+    return Facts(
+        now=clock.now(),
+        zone=clock.zone(),
+        sla_for=terms_lookup(hazard.category_id),
+        attachments=attachments,
+        pending_extension=pending,
+        control_measure_count=measure_count,
+        merge_target=merge_target,
+        major_max_rectify_days=int(current_app.config["SAFELOOP_MAJOR_MAX_RECTIFY_DAYS"]),
+    )
+
+
+def _loose_int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEvent:
+    """Write a decision: ticket changes (version bump), rows, event, evidence, side events."""
+    current = session()
+    now = clock.now()
+    for name, value in decision.changes.items():
+        setattr(hazard, name, value)
+    hazard.state = decision.to_state.value
+    hazard.last_event_at = now
+    # Flush the ticket first: the UPDATE … WHERE version = :seen is the optimistic lock.
+    current.flush()
+    for record in decision.records:
+        _write_record(hazard, record)
+    event = _write_event(actor, hazard, decision, decision.event_data)
+    _mark_evidence(decision.evidence_ids, event)
+    for side in decision.side_events:
+        other = current.get(Hazard, side.hazard_id)
+        if other is None:
+            continue
+        other.last_event_at = now
+        current.flush()
+        current.add(
+            HazardEvent(
+                hazard_id=other.id,
+                seq=other.version,
+                action=side.action.value,
+                from_state=other.state,
+                to_state=other.state,
+                actor_id=actor.user_id,
+                actor_name=actor.name,
+                actor_roles=",".join(sorted(actor.roles)),
+                occurred_at=now,
+                comment=side.comment,
+                data=dict(side.data),
+                version=other.version,
+            )
+        )
+    return event
+
+
+def _write_record(hazard: Hazard, record: Record) -> None:
+    model = _RECORD_MODELS[record.subject]
+    if record.id is None:
+        session().add(model(hazard_id=hazard.id, **record.values))
+        return
+    row = session().get(model, record.id)
+    for name, value in record.values.items():
+        setattr(row, name, value)
+
+
+def _write_event(
+    actor: Actor, hazard: Hazard, decision: Decision, data: Mapping[str, Any]
+) -> HazardEvent:
+    # One event per version: the event's sequence number is the version it produced.
+    event = HazardEvent(
+        hazard_id=hazard.id,
+        seq=hazard.version,
+        action=decision.action.value,
+        from_state=decision.from_state.value if decision.from_state else None,
+        to_state=decision.to_state.value,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        actor_roles=",".join(sorted(actor.roles)),
+        occurred_at=hazard.last_event_at,
+        comment=decision.comment or None,
+        data=dict(data),
+        version=hazard.version,
+    )
+    session().add(event)
+    session().flush()
+    return event
+
+
+def _mark_evidence(attachment_ids: Sequence[int], event: HazardEvent) -> None:
+    """Attachments used by a transition become evidence: frozen from then on."""
+    if not attachment_ids:
+        return
+    session().execute(
+        sa.update(Attachment)
+        .where(Attachment.id.in_(list(attachment_ids)), Attachment.evidence_event_id.is_(None))
+        .values(evidence_event_id=event.id)
+    )

