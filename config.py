@@ -59,7 +59,8 @@ FAB_SECURITY_MANAGER_CLASS = "app.security.SafeLoopSecurityManager"
 FAB_CREATE_DB = False
 # Permissions are written once per deploy by `flask safeloop init`, not by every process start.
 FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
-FAB_ADD_SECURITY_API = True
+# The user/role REST API is not needed: users are managed on the admin screens.
+FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
 FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")
 

@@ -65,6 +65,8 @@ class Action(StrEnum):
     SUPERVISE = "supervise"
     EDIT = "edit"
     DELETE = "delete"
+    ADD_ATTACHMENT = "add_attachment"
+    REMOVE_ATTACHMENT = "remove_attachment"
     # Written on the original ticket when a duplicate is merged into it.
     MERGED_IN = "merged_in"
 
@@ -87,6 +89,8 @@ ACTION_LABELS = {
     Action.SUPERVISE: N_("Put under supervision"),
     Action.EDIT: N_("Edit"),
     Action.DELETE: N_("Delete"),
+    Action.ADD_ATTACHMENT: N_("Add photos or documents"),
+    Action.REMOVE_ATTACHMENT: N_("Remove attachment"),
     Action.MERGED_IN: N_("Duplicate merged in"),
 }
 
@@ -131,6 +135,8 @@ class AttachmentFacts:
     hazard_id: int | None  # None: arriving with this very request
     kind: str
     deleted: bool = False
+    evidence: bool = False
+    uploaded_by_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -397,6 +403,17 @@ EDITABLE_FIELDS = (
 
 DELETE_FIELDS = (_f("reason", Kind.LONG_TEXT, N_("Reason")),)
 
+ADD_ATTACHMENT_FIELDS = (
+    _f("photo_ids", Kind.IDS, N_("Photos"), required=False),
+    _f("document_ids", Kind.IDS, N_("Documents"), required=False),
+    COMMENT,
+)
+
+REMOVE_ATTACHMENT_FIELDS = (
+    _f("attachment_id", Kind.ID, N_("Attachment")),
+    _f("reason", Kind.LONG_TEXT, N_("Reason")),
+)
+
 
 # --------------------------------------------------------------------------- who may fire
 
@@ -455,8 +472,14 @@ def _is_deleter(actor: Actor, ticket: Ticket) -> bool:
     return actor.has_role(roles.TOWNSHIP_INSPECTOR, roles.ADMIN)
 
 
-def _is_system(actor: Actor, ticket: Ticket) -> bool:
-    return actor.has_role(roles.SYSTEM)
+def _works_on_tickets(actor: Actor, ticket: Ticket) -> bool:
+    # Whether this attachment is theirs to remove is decided on the attachment itself.
+    return actor.has_role(
+        roles.TOWNSHIP_INSPECTOR,
+        roles.DISTRICT_SUPERVISOR,
+        roles.GRID_MEMBER,
+        roles.ENTERPRISE_OFFICER,
+    )
 
 
 @dataclass(frozen=True)
@@ -592,6 +615,20 @@ TRANSITIONS: dict[Action, Transition] = {
             _is_deleter,
             N_("a township inspector or an administrator"),
         ),
+        Transition(
+            Action.ADD_ATTACHMENT,
+            frozenset(OPEN_STATES),
+            None,
+            _works_on_tickets,
+            N_("someone working on the hazard"),
+        ),
+        Transition(
+            Action.REMOVE_ATTACHMENT,
+            frozenset(OPEN_STATES),
+            None,
+            _works_on_tickets,
+            N_("the uploader or a township inspector"),
+        ),
     )
 }
 
@@ -612,6 +649,8 @@ FIELDS: dict[Action, tuple[FieldSpec, ...]] = {
     Action.SUPERVISE: SUPERVISE_FIELDS,
     Action.EDIT: EDITABLE_FIELDS,
     Action.DELETE: DELETE_FIELDS,
+    Action.ADD_ATTACHMENT: ADD_ATTACHMENT_FIELDS,
+    Action.REMOVE_ATTACHMENT: REMOVE_ATTACHMENT_FIELDS,
 }
 
 
@@ -1286,6 +1325,79 @@ def _delete(
     )
 
 
+def _add_attachment(
+    actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
+) -> Decision:
+    # Added files are not evidence: their uploader may still remove them.
+    photos = _evidence(
+        "photo_ids",
+        clean["photo_ids"],
+        facts,
+        ticket.id,
+        _IMAGE_KINDS,
+        minimum=0,
+        label=N_("photo"),
+    )
+    documents = _evidence(
+        "document_ids",
+        clean["document_ids"],
+        facts,
+        ticket.id,
+        _ANY_KIND,
+        minimum=0,
+        label=N_("document"),
+    )
+    if not photos and not documents:
+        raise _invalid("photo_ids", N_("Choose at least one photo or document."))
+    return Decision(
+        Action.ADD_ATTACHMENT,
+        State(ticket.state),
+        _target(t, ticket),
+        {},
+        clean,
+        comment=clean.get("comment") or "",
+    )
+
+
+def _remove_attachment(
+    actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
+) -> Decision:
+    found = facts.attachments.get(clean["attachment_id"])
+    if found is None or found.deleted or found.hazard_id != ticket.id:
+        raise _invalid(
+            "attachment_id",
+            N_("Attachment %(id)s does not belong to this hazard."),
+            id=clean["attachment_id"],
+        )
+    if found.evidence:
+        raise ConflictError(
+            Message(
+                N_(
+                    "This attachment is evidence of a transition and can no longer be deleted"
+                    " or replaced."
+                )
+            ),
+            current_state=ticket.state,
+            current_version=ticket.version,
+        )
+    if found.uploaded_by_id != actor.user_id and not actor.has_role(roles.TOWNSHIP_INSPECTOR):
+        raise _forbidden(N_("Only the uploader or an inspector may delete this attachment."))
+    record = Record(
+        "attachment",
+        {"deleted_at": facts.now, "deleted_by_id": actor.user_id, "delete_reason": clean["reason"]},
+        id=found.id,
+    )
+    return Decision(
+        Action.REMOVE_ATTACHMENT,
+        State(ticket.state),
+        _target(t, ticket),
+        {},
+        clean,
+        comment=clean["reason"],
+        records=[record],
+    )
+
+
 _Rule = Callable[[Actor, Ticket, dict[str, Any], Facts, Transition], Decision]
 _RULES: dict[Action, _Rule] = {
     Action.CONFIRM: _confirm,
@@ -1303,6 +1415,8 @@ _RULES: dict[Action, _Rule] = {
     Action.SUPERVISE: _supervise,
     Action.EDIT: _edit,
     Action.DELETE: _delete,
+    Action.ADD_ATTACHMENT: _add_attachment,
+    Action.REMOVE_ATTACHMENT: _remove_attachment,
 }
 
 

@@ -12,16 +12,14 @@ from pathlib import Path
 from flask import current_app
 from PIL import Image, UnidentifiedImageError
 
-from app.domain import roles
-from app.domain.errors import ConflictError, ForbiddenError, InvalidError
+from app.domain.errors import InvalidError
 from app.domain.fields import field_error
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind
 from app.models import Attachment
 from app.services import clock
-from app.services.scoping import attachment_for
-from app.services.transaction import atomic, remember_written_file, session
+from app.services.transaction import remember_written_file, session
 
 IMAGE_TYPES = {
     "JPEG": ("image/jpeg", "jpg"),
@@ -144,30 +142,3 @@ def store_file(hazard_id: int, new_file: NewFile, actor: Actor, field: str = "fi
 def file_path(attachment: Attachment) -> Path:
     """Where the attachment's bytes are on disk."""
     return upload_root() / attachment.stored_name
-
-
-def retire_attachment(actor: Actor, attachment_id: int, reason: str) -> Attachment:
-    """Soft-delete an attachment that no transition has used as evidence yet."""
-    if not reason.strip():
-        raise _invalid("reason", N_("%(field)s is required."), field=N_("Reason"))
-    with atomic():
-        attachment = attachment_for(actor, attachment_id)
-        if attachment.is_evidence:
-            raise ConflictError(
-                Message(
-                    N_(
-                        "This attachment is evidence of a transition and can no longer be deleted"
-                        " or replaced."
-                    )
-                )
-            )
-        if attachment.uploaded_by_id != actor.user_id and not actor.has_role(
-            roles.TOWNSHIP_INSPECTOR, roles.ADMIN
-        ):
-            raise ForbiddenError(
-                Message(N_("Only the uploader or an inspector may delete this attachment."))
-            )
-        attachment.deleted_at = clock.now()
-        attachment.deleted_by_id = actor.user_id
-        attachment.delete_reason = reason.strip()
-    return attachment

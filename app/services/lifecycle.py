@@ -64,6 +64,7 @@ _RECORD_MODELS: dict[str, type[Any]] = {
     "control_measure": ControlMeasure,
     "rectification_plan": RectificationPlan,
     "extension_request": ExtensionRequest,
+    "attachment": Attachment,
 }
 
 _CODE_ATTEMPTS = 5
@@ -258,6 +259,9 @@ def _loose_ids(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _referenced_ids(data: Mapping[str, Any]) -> set[int]:
     ids: set[int] = set()
+    single = _loose_int(data.get("attachment_id"))
+    if single is not None:
+        ids.add(single)
     for field in PHOTO_FIELDS.values():
         raw = data.get(field) or []
         items = raw.split(",") if isinstance(raw, str) else raw
@@ -279,7 +283,12 @@ def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts
         )
     attachments = {
         a.id: AttachmentFacts(
-            id=a.id, hazard_id=a.hazard_id, kind=a.kind, deleted=a.deleted_at is not None
+            id=a.id,
+            hazard_id=a.hazard_id,
+            kind=a.kind,
+            deleted=a.deleted_at is not None,
+            evidence=a.is_evidence,
+            uploaded_by_id=a.uploaded_by_id,
         )
         for a in current.execute(attachment_query).scalars()
     }

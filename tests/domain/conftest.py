@@ -77,7 +77,7 @@ ACTORS = {
 
 def make_facts(**overrides: Any) -> Facts:
     attachments = {
-        1: AttachmentFacts(1, 7, AttachmentKind.PHOTO.value),
+        1: AttachmentFacts(1, 7, AttachmentKind.PHOTO.value, uploaded_by_id=50),
         2: AttachmentFacts(2, 7, AttachmentKind.AFTER_PHOTO.value),
         3: AttachmentFacts(3, 99, AttachmentKind.AFTER_PHOTO.value),
         4: AttachmentFacts(4, 7, AttachmentKind.AFTER_PHOTO.value, deleted=True),

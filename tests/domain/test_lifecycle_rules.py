@@ -70,6 +70,8 @@ EXPECTED_SOURCES: dict[Action, set[State]] = {
     },
     Action.EDIT: OPEN,
     Action.DELETE: set(State),
+    Action.ADD_ATTACHMENT: OPEN,
+    Action.REMOVE_ATTACHMENT: OPEN,
 }
 
 # Who may fire each action on a general ticket of enterprise E1 (township A) reported by grid_a.
@@ -89,6 +91,9 @@ EXPECTED_ACTORS: dict[Action, set[str]] = {
     Action.SUPERVISE: {"district"},
     Action.EDIT: {"inspector_a", "inspector_a2", "district", "grid_a"},
     Action.DELETE: {"inspector_a", "inspector_a2", "admin"},
+    # Whether the attachment is theirs is checked on the attachment (see the rule tests).
+    Action.ADD_ATTACHMENT: {"inspector_a", "inspector_a2", "district", "grid_a", "officer_e1"},
+    Action.REMOVE_ATTACHMENT: {"inspector_a", "inspector_a2", "district", "grid_a", "officer_e1"},
 }
 OUT_OF_SCOPE = {"inspector_b", "officer_e2", "grid_a2"}
 
@@ -152,6 +157,8 @@ def test_buttons_are_the_transitions_one_may_fire_now() -> None:
         Action.MERGE,
         Action.EDIT,
         Action.DELETE,
+        Action.ADD_ATTACHMENT,
+        Action.REMOVE_ATTACHMENT,
     ]
     assert available_actions(ACTORS["auditor"], ticket) == []
 
@@ -209,6 +216,8 @@ VALID_DATA: dict[Action, dict[str, Any]] = {
     },
     Action.EDIT: {"title": "新的标题"},
     Action.DELETE: {"reason": "误报"},
+    Action.ADD_ATTACHMENT: {"photo_ids": [1]},
+    Action.REMOVE_ATTACHMENT: {"attachment_id": 1, "reason": "拍错了"},
 }
 
 
@@ -653,3 +662,27 @@ def test_no_transition_closes_several_tickets_at_once() -> None:
     )
     assert decision.to_state is State.CLOSED
     assert other.state == "pending_verification"
+
+
+def test_only_the_uploader_or_an_inspector_removes_an_attachment_that_is_not_evidence() -> None:
+    ticket = FakeTicket(state="rectifying")
+    photo = AttachmentFacts(1, 7, "photo", uploaded_by_id=ACTORS["officer_e1"].user_id)
+    evidence = AttachmentFacts(
+        2, 7, "after_photo", evidence=True, uploaded_by_id=ACTORS["officer_e1"].user_id
+    )
+    facts = make_facts(attachments={1: photo, 2: evidence})
+    data = {"attachment_id": 1, "reason": "拍错了"}
+    with pytest.raises(ForbiddenError):
+        decide(ACTORS["grid_a"], ticket, Action.REMOVE_ATTACHMENT, data, 3, facts)
+    decision = decide(ACTORS["officer_e1"], ticket, Action.REMOVE_ATTACHMENT, data, 3, facts)
+    assert decision.records[0].id == 1 and decision.records[0].values["delete_reason"] == "拍错了"
+    decide(ACTORS["inspector_a"], ticket, Action.REMOVE_ATTACHMENT, data, 3, facts)
+    with pytest.raises(ConflictError, match="evidence"):
+        decide(
+            ACTORS["inspector_a"],
+            ticket,
+            Action.REMOVE_ATTACHMENT,
+            {**data, "attachment_id": 2},
+            3,
+            facts,
+        )

@@ -19,7 +19,6 @@ from app.models import (
     HazardEvent,
     RectificationPlan,
 )
-from app.services.attachments import retire_attachment
 from app.services.lifecycle import report_hazard
 from app.services.scoping import hazards_for
 from app.services.transaction import session
@@ -408,8 +407,43 @@ def test_evidence_can_no_longer_be_deleted() -> None:
     after = session().scalars(sa.select(Attachment).where(Attachment.kind == "after_photo")).one()
     assert after.evidence_event_id == events_of(hazard)[-1].id
     with pytest.raises(ConflictError):
-        retire_attachment(world["officer_e1"], after.id, "换一张")
+        fire(
+            world,
+            "officer_e1",
+            hazard,
+            Action.REMOVE_ATTACHMENT,
+            attachment_id=after.id,
+            reason="换一张",
+        )
     assert session().get(Attachment, after.id).deleted_at is None
+
+
+def test_removing_a_photo_is_soft_and_on_the_timeline() -> None:
+    world = build_world()
+    hazard = to_rectifying(world, report(world))
+    hazard = fire(
+        world, "officer_e1", hazard, Action.ADD_ATTACHMENT, files=[jpeg(name="拍错的.jpg")]
+    )
+    photo = (
+        session()
+        .scalars(sa.select(Attachment).where(Attachment.original_name == "拍错的.jpg"))
+        .one()
+    )
+    assert not photo.is_evidence
+    with pytest.raises(ForbiddenError):
+        fire(world, "grid_a", hazard, Action.REMOVE_ATTACHMENT, attachment_id=photo.id, reason="x")
+    hazard = fire(
+        world,
+        "officer_e1",
+        hazard,
+        Action.REMOVE_ATTACHMENT,
+        attachment_id=photo.id,
+        reason="拍错了",
+    )
+    session().refresh(photo)
+    assert photo.deleted_at is not None and photo.delete_reason == "拍错了"
+    assert [e.action for e in events_of(hazard)][-2:] == ["add_attachment", "remove_attachment"]
+    assert events_of(hazard)[-2].data["photo_ids"] == [photo.id]
 
 
 def test_events_are_append_only() -> None:
