@@ -670,23 +670,26 @@ def _not_found() -> NotFoundError:
 
 
 def _stale(ticket: Ticket) -> ConflictError:
-    return ConflictError(
+    return _conflict(
+        ticket,
         Message(N_("This hazard was changed by someone else; please refresh and try again.")),
-        current_state=ticket.state,
-        current_version=ticket.version,
     )
 
 
 def _wrong_state(action: Action, ticket: Ticket) -> ConflictError:
-    return ConflictError(
+    return _conflict(
+        ticket,
         Message(
             N_("%(action)s is not possible while the hazard is %(state)s."),
             {"action": ACTION_LABELS[action], "state": State(ticket.state).label},
             ("action", "state"),
         ),
-        current_state=ticket.state,
-        current_version=ticket.version,
     )
+
+
+def _conflict(ticket: Ticket, message: Message) -> ConflictError:
+    """A refusal that tells the client what the ticket is now."""
+    return ConflictError(message, current_state=ticket.state, current_version=ticket.version)
 
 
 def _forbidden(msgid: str, **params: Any) -> ForbiddenError:
@@ -739,10 +742,9 @@ def refusal(
         return _stale(ticket)
     if State(ticket.state) not in transition.sources_for(ticket):
         if State(ticket.state) in transition.sources and transition.major_refusal:
-            return ConflictError(
+            return _conflict(
+                ticket,
                 Message(transition.major_refusal),
-                current_state=ticket.state,
-                current_version=ticket.version,
             )
         return _wrong_state(action, ticket)
     return None
@@ -780,6 +782,13 @@ def decide(
 
 def _target(transition: Transition, ticket: Ticket) -> State:
     return transition.target or State(ticket.state)
+
+
+def _decision(
+    t: Transition, ticket: Ticket, changes: Mapping[str, Any], data: Mapping[str, Any], **kw: Any
+) -> Decision:
+    """The decision of transition ``t`` on ``ticket``: from its state to the table's target."""
+    return Decision(t.action, State(ticket.state), _target(t, ticket), changes, data, **kw)
 
 
 def _today(facts: Facts) -> date:
@@ -883,10 +892,9 @@ def _confirm(
         changes["deadline"] = _deadline_instant(deadline_day, facts)
         changes["original_deadline"] = changes["deadline"]
         clean["deadline"] = deadline_day
-    return Decision(
-        Action.CONFIRM,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean.get("comment") or "",
@@ -905,10 +913,9 @@ def _check_major_limit(name: str, day: date, facts: Facts) -> None:
 def _reject(
     actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
 ) -> Decision:
-    return Decision(
-        Action.REJECT,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         {"confirm_due_at": None, "closed_at": None},
         clean,
         comment=clean["reason"],
@@ -948,10 +955,9 @@ def _plan(
     major = ticket.grade == Grade.MAJOR
     if major and facts.control_measure_count == 0:
         # The state says controlled; the measures themselves must exist too.
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(TRANSITIONS[Action.PLAN].major_refusal),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     day: date = clean["deadline"]
     _check_future("deadline", day, facts)
@@ -973,10 +979,9 @@ def _plan(
         changes["original_deadline"] = instant
     plan_values = {k: v for k, v in clean.items() if k != "comment"}
     plan_values.update(filed_by_id=actor.user_id, filed_at=facts.now, deadline=day)
-    return Decision(
-        Action.PLAN,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean.get("comment") or "",
@@ -996,10 +1001,9 @@ def _progress(
         minimum=0,
         label=N_("photo"),
     )
-    return Decision(
-        Action.PROGRESS,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         {},
         clean,
         comment=clean["note"],
@@ -1011,20 +1015,18 @@ def _request_extension(
     actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
 ) -> Decision:
     if facts.pending_extension is not None:
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(N_("An extension request is already waiting for a decision.")),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     terms = facts.sla_for(ticket.grade)
     if ticket.extension_count >= terms.max_extensions:
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(
                 N_("No more extensions: at most %(count)s for this grade."),
                 {"count": terms.max_extensions},
             ),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     day: date = clean["requested_deadline"]
     if ticket.deadline is not None and _deadline_instant(day, facts) <= ticket.deadline:
@@ -1041,7 +1043,8 @@ def _request_extension(
             local_date(ticket.deadline, facts.zone), -terms.extension_lead_working_days
         )
         if _today(facts) > cutoff:
-            raise ConflictError(
+            raise _conflict(
+                ticket,
                 Message(
                     N_(
                         "A supervised major hazard's extension must be requested at least"
@@ -1049,8 +1052,6 @@ def _request_extension(
                     ),
                     {"days": terms.extension_lead_working_days, "date": cutoff.isoformat()},
                 ),
-                current_state=ticket.state,
-                current_version=ticket.version,
             )
     record = Record(
         "extension_request",
@@ -1064,10 +1065,9 @@ def _request_extension(
             "status": ExtensionStatus.PENDING.value,
         },
     )
-    return Decision(
-        Action.REQUEST_EXTENSION,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         {},
         clean,
         comment=clean["reason"],
@@ -1080,10 +1080,9 @@ def _decide_extension(
 ) -> Decision:
     pending = facts.pending_extension
     if pending is None:
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(N_("There is no extension request waiting for a decision.")),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     if pending.requested_by_id == actor.user_id:
         raise _forbidden(N_("An extension cannot be decided by the person who requested it."))
@@ -1107,10 +1106,9 @@ def _decide_extension(
         id=pending.id,
     )
     data = {**clean, "extension_id": pending.id, "requested_deadline": pending.requested_deadline}
-    return Decision(
-        Action.DECIDE_EXTENSION,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         data,
         comment=clean["comment"],
@@ -1143,10 +1141,9 @@ def _submit(
     }
     if clean["funds_spent"] is not None:
         changes["funds_spent"] = clean["funds_spent"]
-    return Decision(
-        Action.SUBMIT,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean["completion_description"],
@@ -1177,10 +1174,9 @@ def _verify(
         "review_due_at": None,
         "overdue": False,
     }
-    return Decision(
-        Action.VERIFY,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean["review_opinion"],
@@ -1198,10 +1194,9 @@ def _send_back(
         "review_result": "sent_back",
         "review_opinion": clean["opinion"],
     }
-    return Decision(
-        Action.SEND_BACK,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean["opinion"],
@@ -1223,10 +1218,9 @@ def _reopen(
         "overdue": False,
         "overdue_days": 0,
     }
-    return Decision(
-        Action.REOPEN,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean["reason"],
@@ -1260,10 +1254,9 @@ def _merge(
         comment=clean.get("comment") or "",
     )
     changes = {"merged_into_id": original.id, "confirm_due_at": None}
-    return Decision(
-        Action.MERGE,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean.get("comment") or "",
@@ -1275,10 +1268,9 @@ def _supervise(
     actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
 ) -> Decision:
     if ticket.grade != Grade.MAJOR:
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(N_("Only a major hazard can be put under supervision.")),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     return Decision(Action.SUPERVISE, State(ticket.state), _target(t, ticket), dict(clean), clean)
 
@@ -1297,10 +1289,9 @@ def _edit(
         name: {"old": to_json(getattr(ticket, name, None)), "new": to_json(value)}
         for name, value in changes.items()
     }
-    return Decision(
-        Action.EDIT,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         data,
         comment=clean.get("comment") or "",
@@ -1315,10 +1306,9 @@ def _delete(
         "deleted_by_id": actor.user_id,
         "delete_reason": clean["reason"],
     }
-    return Decision(
-        Action.DELETE,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         changes,
         clean,
         comment=clean["reason"],
@@ -1349,10 +1339,9 @@ def _add_attachment(
     )
     if not photos and not documents:
         raise _invalid("photo_ids", N_("Choose at least one photo or document."))
-    return Decision(
-        Action.ADD_ATTACHMENT,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         {},
         clean,
         comment=clean.get("comment") or "",
@@ -1370,15 +1359,14 @@ def _remove_attachment(
             id=clean["attachment_id"],
         )
     if found.evidence:
-        raise ConflictError(
+        raise _conflict(
+            ticket,
             Message(
                 N_(
                     "This attachment is evidence of a transition and can no longer be deleted"
                     " or replaced."
                 )
             ),
-            current_state=ticket.state,
-            current_version=ticket.version,
         )
     if found.uploaded_by_id != actor.user_id and not actor.has_role(roles.TOWNSHIP_INSPECTOR):
         raise _forbidden(N_("Only the uploader or an inspector may delete this attachment."))
@@ -1387,10 +1375,9 @@ def _remove_attachment(
         {"deleted_at": facts.now, "deleted_by_id": actor.user_id, "delete_reason": clean["reason"]},
         id=found.id,
     )
-    return Decision(
-        Action.REMOVE_ATTACHMENT,
-        State(ticket.state),
-        _target(t, ticket),
+    return _decision(
+        t,
+        ticket,
         {},
         clean,
         comment=clean["reason"],

@@ -158,33 +158,27 @@ def _placement(
 ) -> tuple[Placement | None, Enterprise | None, Region | None]:
     """Where a report lies: its enterprise's place, or the chosen region's."""
     current = session()
+    enterprise: Enterprise | None = None
+    place: Enterprise | Region | None = None
     if clean.get("enterprise_id"):
-        enterprise = current.get(Enterprise, clean["enterprise_id"])
+        enterprise = place = current.get(Enterprise, clean["enterprise_id"])
         if enterprise is None or not enterprise.active:
             raise field_error("enterprise_id", Message(N_("The enterprise was not found.")))
-        township = current.get(Region, enterprise.township_id) if enterprise.township_id else None
-        placement = Placement(
-            district_id=enterprise.district_id,
-            township_id=enterprise.township_id,
-            village_id=enterprise.village_id,
-            grid_id=enterprise.grid_id,
-            enterprise_id=enterprise.id,
-        )
-        return placement, enterprise, township
-    if clean.get("region_id"):
-        region = current.get(Region, clean["region_id"])
-        if region is None or not region.active:
+    elif clean.get("region_id"):
+        place = current.get(Region, clean["region_id"])
+        if place is None or not place.active:
             raise field_error("region_id", Message(N_("The region was not found.")))
-        township = current.get(Region, region.township_id) if region.township_id else None
-        placement = Placement(
-            district_id=region.district_id,
-            township_id=region.township_id,
-            village_id=region.village_id,
-            grid_id=region.grid_id,
-            enterprise_id=None,
-        )
-        return placement, None, township
-    return None, None, None
+    if place is None:
+        return None, None, None
+    township = current.get(Region, place.township_id) if place.township_id else None
+    placement = Placement(
+        district_id=place.district_id,
+        township_id=place.township_id,
+        village_id=place.village_id,
+        grid_id=place.grid_id,
+        enterprise_id=enterprise.id if enterprise else None,
+    )
+    return placement, enterprise, township
 
 
 def _check_references(clean: Mapping[str, Any]) -> None:
