@@ -77,9 +77,10 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         appbuilder = AppBuilder(update_perms=app.config.get("FAB_UPDATE_PERMS", False))
         appbuilder.init_app(app, db.session)
 
-        from app import cli, templating, views
+        from app import api, cli, templating, views
 
         templating.init_app(app)
         views.register(appbuilder)
+        api.register(appbuilder)
         cli.init_app(app)
     return app

@@ -1,6 +1,6 @@
 """initial schema: FAB security tables and SafeLoop model
 
-Revision ID: 5605f34fa73f
+Revision ID: 0001_initial
 Revises: 
 Create Date: 2026-11-23 23:46:13.928947
 
@@ -11,7 +11,7 @@ import app.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '5605f34fa73f'
+revision = "0001_initial"
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,0 +1,9 @@
+"""REST API (FAB ModelRestApi / BaseApi). Each subject has its module and a ``register``."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """Add SafeLoop's REST APIs to ``appbuilder``."""

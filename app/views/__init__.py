@@ -1,0 +1,9 @@
+"""Screens registered with Flask-AppBuilder. Each subject has its module and a ``register``."""
+
+from __future__ import annotations
+
+from flask_appbuilder import AppBuilder
+
+
+def register(appbuilder: AppBuilder) -> None:
+    """Add SafeLoop's screens to ``appbuilder``."""
