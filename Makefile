@@ -27,7 +27,7 @@ translations: | $(BIN)/python
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations -D messages >/dev/null
 
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _ --no-location --sort-output -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -k _ -k gettext --no-location --sort-output -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations -D messages --no-fuzzy-matching
 
 run: install

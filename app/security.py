@@ -17,12 +17,32 @@ _SELF_SERVICE = [
 
 # Role name -> (view menu, permission) pairs. `flask safeloop init` makes the database match
 # this exactly; screens of later releases add their pairs here and nowhere else.
+_READ_HAZARDS = [
+    ("Hazard", "can_read"),
+    ("Hazards", "menu_access"),
+    ("Hazard register", "menu_access"),
+]
+_WORK_ON_HAZARDS = [
+    *_READ_HAZARDS,
+    ("Hazard", "can_report"),
+    ("Hazard", "can_transition"),
+    ("Report a hazard", "menu_access"),
+]
+
+# Enterprises are readable, within scope, by everyone who works with them.
+_READ_ENTERPRISES = [
+    ("Enterprise", "can_list"),
+    ("Enterprise", "can_show"),
+    ("Reference data", "menu_access"),
+    ("Enterprises", "menu_access"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    roles.DISTRICT_SUPERVISOR: [*_SELF_SERVICE],
-    roles.TOWNSHIP_INSPECTOR: [*_SELF_SERVICE],
-    roles.GRID_MEMBER: [*_SELF_SERVICE],
-    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE],
-    roles.AUDITOR: [*_SELF_SERVICE],
+    roles.DISTRICT_SUPERVISOR: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.TOWNSHIP_INSPECTOR: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.GRID_MEMBER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS],
+    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.AUDITOR: [*_SELF_SERVICE, *_READ_HAZARDS, *_READ_ENTERPRISES],
     roles.SYSTEM: [],
 }
 

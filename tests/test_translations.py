@@ -15,7 +15,7 @@ PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 def code_msgids() -> set[str]:
     found = extract_from_dir(
         str(ROOT / "app"),
-        method_map=[("**.py", "python")],
+        method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
         keywords={"N_": None, "_": None, "gettext": None, "lazy_gettext": None},
     )
     return {

@@ -73,6 +73,7 @@ class Enterprise(Placed, Model):
 
     township: Mapped[Region | None] = relationship(foreign_keys="Enterprise.township_id")
     village: Mapped[Region | None] = relationship(foreign_keys="Enterprise.village_id")
+    grid: Mapped[Region | None] = relationship(foreign_keys="Enterprise.grid_id")
 
     @property
     def enterprise_id(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.territory import Enterprise, Region
@@ -19,5 +20,6 @@ class UserScope(Model):
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprise.id"), index=True)
     phone: Mapped[str | None] = mapped_column(sa.String(40))
 
+    user: Mapped[User] = relationship()
     region: Mapped[Region | None] = relationship()
     enterprise: Mapped[Enterprise | None] = relationship()

@@ -142,3 +142,17 @@ def store_file(hazard_id: int, new_file: NewFile, actor: Actor, field: str = "fi
 def file_path(attachment: Attachment) -> Path:
     """Where the attachment's bytes are on disk."""
     return upload_root() / attachment.stored_name
+
+
+THUMBNAIL_SIZE = (320, 320)
+
+
+def thumbnail_path(attachment: Attachment) -> Path:
+    """A small JPEG of an image attachment, made once and kept beside the uploads."""
+    target = upload_root() / "thumbs" / f"{attachment.sha256}.jpg"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(file_path(attachment)) as image:
+            image.thumbnail(THUMBNAIL_SIZE)
+            image.convert("RGB").save(target, format="JPEG", quality=80)
+    return target

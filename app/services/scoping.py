@@ -30,7 +30,8 @@ T = TypeVar("T")
 
 def _rule_clause(model: Any, rule: object) -> ColumnElement[bool] | None:
     if isinstance(rule, RegionRule):
-        return getattr(model, region_column(rule.level)) == rule.region_id
+        column = getattr(model, region_column(rule.level), None)
+        return None if column is None else column == rule.region_id
     if isinstance(rule, EnterpriseRule):
         column = model.id if model is Enterprise else getattr(model, "enterprise_id", None)
         return None if column is None else column == rule.enterprise_id

@@ -46,6 +46,17 @@ def add_region(parent: Region | None, level: RegionLevel, name: str, code: str) 
     return region
 
 
+def place_enterprise(enterprise: Enterprise, region: Region) -> None:
+    """Locate ``enterprise`` in ``region`` (a village or grid) and every level above it."""
+    if region.level not in (RegionLevel.VILLAGE, RegionLevel.GRID):
+        raise field_error(
+            "village", Message(N_("An enterprise lies in a village/community or a grid."))
+        )
+    for level in REGION_LEVEL_ORDER:
+        column = region_column(level)
+        setattr(enterprise, column, getattr(region, column))
+
+
 def register_enterprise(values: Mapping[str, Any], region: Region) -> Enterprise:
     """Create an enterprise in ``region`` (a village or grid), refusing a bad or duplicate code."""
     credit_code = validate_credit_code(str(values.get("credit_code", "")))
@@ -63,9 +74,7 @@ def register_enterprise(values: Mapping[str, Any], region: Region) -> Enterprise
             ),
         )
     enterprise = Enterprise(**{**values, "credit_code": credit_code})
-    for level in REGION_LEVEL_ORDER:
-        column = region_column(level)
-        setattr(enterprise, column, getattr(region, column))
+    place_enterprise(enterprise, region)
     session().add(enterprise)
     session().flush()
     return enterprise
