@@ -51,7 +51,9 @@ def _choice_label(value: str) -> str:
 def _field_for(spec: FieldSpec, choices: Mapping[str, Choices]) -> Field:
     label = gettext(spec.label)
     description = gettext(spec.help) if spec.help else ""
-    required = {"required": True} if spec.required else {}
+    # Marked for the asterisk only: the server checks, and a hidden required input would
+    # block the browser from submitting at all.
+    required = {"data-required": "1"} if spec.required else {}
     if spec.kind is Kind.LONG_TEXT:
         return TextAreaField(label, description=description, render_kw={"rows": 3, **required})
     if spec.kind is Kind.DATE:
