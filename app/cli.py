@@ -15,15 +15,26 @@ def init_command() -> None:
     """Create the roles and permissions and the system user (run after `flask db upgrade`)."""
     from app.services.users import ensure_system_user
 
-    appbuilder = current_app.appbuilder  # type: ignore[attr-defined]
-    sm = appbuilder.sm
     # FAB's own create_db would also create_all(); tables come from Alembic, so only the
     # base part (Admin and Public roles) runs here.
-    BaseSecurityManager.create_db(sm)
-    appbuilder.add_permissions(update_perms=True)
-    sm.sync_role_definitions()
+    BaseSecurityManager.create_db(current_app.appbuilder.sm)  # type: ignore[attr-defined]
+    sync_roles()
     ensure_system_user()
     click.echo("Roles, permissions and the system user are in place.")
+
+
+def sync_roles() -> None:
+    """Write every view's permissions, then make each role match app.security.ROLE_PERMISSIONS."""
+    appbuilder = current_app.appbuilder  # type: ignore[attr-defined]
+    appbuilder.add_permissions(update_perms=True)
+    appbuilder.sm.sync_role_definitions()
+
+
+@safeloop.command("sync-roles")
+def sync_roles_command() -> None:
+    """Make the roles' permissions match their definitions (after a release adds screens)."""
+    sync_roles()
+    click.echo("Role permissions synchronised.")
 
 
 @safeloop.command("seed")

@@ -22,5 +22,15 @@ def localtime(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str
     return value.strftime("%Y-%m-%d")
 
 
+def may(permission: str, view_menu: str) -> bool:
+    """Whether the signed-in user holds ``permission`` on ``view_menu`` (for buttons).
+
+    A function, not a filter: Jinja folds filters over constant arguments at compile time,
+    which would bake the first user's answer into the template.
+    """
+    return bool(current_app.appbuilder.sm.has_access(permission, view_menu))  # type: ignore[attr-defined]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["may"] = may

@@ -261,3 +261,16 @@ def test_dropdowns_and_search_list_only_what_is_in_scope(
     assert "甲化工厂" not in listing and "乙食品厂" not in listing
     inspector_b = login("inspector_b").get("/hazard/list/?_flt_0_title=隐患").get_data(as_text=True)
     assert "乙厂隐患" in inspector_b and "消防通道堵塞" not in inspector_b
+
+
+def test_menus_show_only_what_a_role_can_use(
+    login: Callable[[str], FlaskClient], in_app: Any
+) -> None:
+    with in_app():
+        build_world()
+    grid = login("grid_a").get("/hazard/list/").get_data(as_text=True)
+    assert "上报隐患" in grid and "基础数据" not in grid and "时限策略" not in grid
+    auditor = login("auditor").get("/hazard/list/").get_data(as_text=True)
+    assert "隐患台账" in auditor and "上报隐患" not in auditor and "时限策略" not in auditor
+    admin = login("admin").get("/hazard/list/").get_data(as_text=True)
+    assert "时限策略" in admin and "用户数据范围" in admin

@@ -222,3 +222,41 @@ def test_buttons_show_only_what_the_user_may_do_now(
     }
     assert buttons("auditor") == set()
     assert buttons("officer_e1") == {"add_attachment", "remove_attachment"}
+
+
+def test_a_file_that_is_not_a_photo_is_refused_by_its_content(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    import io
+
+    with in_app():
+        e1 = build_world().e1.id
+    response = login("grid_a").post(
+        "/hazard/report",
+        data={
+            "title": "电线裸露",
+            "description": "配电箱",
+            "enterprise_id": str(e1),
+            "photo_ids": [(io.BytesIO(b"MZ\x90\x00 not a photo"), "伪装.jpg")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    message = field_errors(response.get_data(as_text=True)).get("photo_ids", "")
+    assert "伪装.jpg" in message and "JPEG" in message
+    with in_app():
+        assert session().scalars(sa.select(Hazard)).first() is None
+
+
+def test_the_screens_speak_english_when_chosen(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        hazard_id = report(build_world()).id
+    client = login("inspector_a")
+    assert "隐患台账" in client.get("/hazard/list/").get_data(as_text=True)
+    client.get("/lang/en")
+    page = client.get(f"/hazard/show/{hazard_id}").get_data(as_text=True)
+    assert "Timeline" in page and "Reported" in page and "处置记录" not in page
+    form = client.post(f"/hazard/{hazard_id}/transition/reject", data={"version": "1"})
+    assert field_errors(form.get_data(as_text=True))["reason"] == "Reason is required."
