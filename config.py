@@ -44,6 +44,11 @@ UPLOAD_FOLDER = os.environ.get("SAFELOOP_UPLOAD_FOLDER", str(INSTANCE_DIR / "upl
 SAFELOOP_MAX_UPLOAD_MB = int(os.environ.get("SAFELOOP_MAX_UPLOAD_MB", "10"))
 MAX_CONTENT_LENGTH = (SAFELOOP_MAX_UPLOAD_MB * 5 + 1) * 1024 * 1024
 
+# Generated registers (the three lists) are kept here.
+SAFELOOP_REPORT_FOLDER = os.environ.get("SAFELOOP_REPORT_FOLDER", str(INSTANCE_DIR / "reports"))
+# A TrueType (.ttf/.ttc) Chinese font for PDF registers; empty: look in well-known places.
+SAFELOOP_PDF_FONT = os.environ.get("SAFELOOP_PDF_FONT", "")
+
 # Times are stored in UTC; this zone is used to show them and to read local dates/deadlines.
 SAFELOOP_TIMEZONE = os.environ.get("SAFELOOP_TIMEZONE", "Asia/Shanghai")
 

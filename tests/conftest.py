@@ -32,6 +32,8 @@ TEST_SETTINGS: dict[str, Any] = {
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "report",
+    "responsibility",
     "attachment",
     "hazard_event",
     "control_measure",
@@ -52,6 +54,7 @@ def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             **TEST_SETTINGS,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(instance / "uploads"),
+            "SAFELOOP_REPORT_FOLDER": str(instance / "reports"),
             **overrides,
         }
     )

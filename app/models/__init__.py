@@ -10,6 +10,7 @@ from app.models.hazard import (
     TicketSequence,
 )
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
+from app.models.report import Report, Responsibility
 from app.models.territory import Enterprise, Region
 from app.models.user_scope import UserScope
 
@@ -25,6 +26,8 @@ __all__ = [
     "HazardEvent",
     "RectificationPlan",
     "Region",
+    "Report",
+    "Responsibility",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",

@@ -1,0 +1,183 @@
+"""Write a list's rows as CSV (UTF-8 with BOM), XLSX (write-only) or PDF (A4 landscape).
+
+Each renderer consumes the row iterator once and keeps only what one page or one batch needs,
+so a million-row register streams through in flat memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from app.reports.columns import Column
+from app.reports.pdf import PdfRegister
+
+Translate = Callable[[str], str]
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Summary:
+    """Totals printed at the end of a register."""
+
+    total: int = 0
+    open: int = 0
+    overdue: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.total += 1
+        self.open += bool(row.get("_open"))
+        self.overdue += bool(row.get("_overdue"))
+        if row.get("_on_time") is not None:
+            self.closed += 1
+            self.closed_on_time += bool(row["_on_time"])
+
+    @property
+    def on_time_rate(self) -> str:
+        """The on-time rectification rate; "/" when nothing was closed (never 0 % or 100 %)."""
+        if not self.closed:
+            return "/"
+        return f"{100 * self.closed_on_time / self.closed:.1f}%"
+
+
+@dataclass
+class Heading:
+    """What the top of a register says: title, scope, period, when and by whom."""
+
+    title: str
+    scope: str
+    period: str
+    generated_at: str
+    generated_by: str
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def counted(
+    rows: Iterable[dict[str, Any]], summary: Summary, progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        summary.add(row)
+        if progress is not None and summary.total % 500 == 0:
+            progress(summary.total)
+        yield row
+
+
+def write_csv(
+    out: BinaryIO,
+    columns: Sequence[Column],
+    rows: Iterable[dict[str, Any]],
+    heading: Heading,
+    translate: Translate,
+) -> None:
+    """CSV in UTF-8 with a BOM, so Chinese Windows Excel opens it as UTF-8."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    writer = csv.writer(text)
+    writer.writerow([translate(c.header) for c in columns])
+    for row in rows:
+        writer.writerow([text_of(row.get(c.key)) for c in columns])
+    text.flush()
+    text.detach()
+
+
+def write_xlsx(
+    out: BinaryIO,
+    columns: Sequence[Column],
+    rows: Iterable[dict[str, Any]],
+    heading: Heading,
+    translate: Translate,
+) -> None:
+    """One sheet, frozen header, column widths, dates as real dates; write-only (flat memory)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=heading.title[:31])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, round(column.width * 14))
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=translate(column.header))
+        cell.font = bold
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        header.append(cell)
+    sheet.append(header)
+    for row in rows:
+        values = []
+        for column in columns:
+            value = row.get(column.key)
+            if isinstance(value, Decimal):
+                value = float(value)
+            if isinstance(value, date) and not isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd"
+                values.append(cell)
+            else:
+                values.append(value if value is not None else None)
+        sheet.append(values)
+    book.save(out)
+
+
+def write_pdf(
+    out: BinaryIO,
+    columns: Sequence[Column],
+    rows: Iterable[dict[str, Any]],
+    heading: Heading,
+    translate: Translate,
+    summary: Summary,
+) -> str | None:
+    """The register as a PDF; returns a note when no embeddable Chinese font was found."""
+    register = PdfRegister(
+        heading, [translate(c.header) for c in columns], [c.width for c in columns]
+    )
+    return register.write(
+        out, ([text_of(row.get(c.key)) for c in columns] for row in rows), summary
+    )
+
+
+def render(
+    fmt: str,
+    target: Path,
+    columns: Sequence[Column],
+    rows: Iterable[dict[str, Any]],
+    heading: Heading,
+    translate: Translate,
+    progress: Progress | None = None,
+) -> tuple[Summary, str | None]:
+    """Write ``rows`` to ``target`` in ``fmt``; return the summary and any font note."""
+    summary = Summary()
+    stream = counted(rows, summary, progress)
+    note = None
+    with target.open("wb") as out:
+        if fmt == "csv":
+            write_csv(out, columns, stream, heading, translate)
+        elif fmt == "xlsx":
+            write_xlsx(out, columns, stream, heading, translate)
+        elif fmt == "pdf":
+            note = write_pdf(out, columns, stream, heading, translate, summary)
+        else:
+            raise ValueError(f"unknown format {fmt}")
+    return summary, note
