@@ -37,12 +37,28 @@ _READ_ENTERPRISES = [
     ("Enterprises", "menu_access"),
 ]
 
+_READ_RESPONSIBILITIES = [
+    ("Responsibility", "can_list"),
+    ("Responsibility", "can_show"),
+    ("Responsibilities", "menu_access"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    roles.DISTRICT_SUPERVISOR: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
-    roles.TOWNSHIP_INSPECTOR: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.DISTRICT_SUPERVISOR: [
+        *_SELF_SERVICE,
+        *_WORK_ON_HAZARDS,
+        *_READ_ENTERPRISES,
+        *_READ_RESPONSIBILITIES,
+    ],
+    roles.TOWNSHIP_INSPECTOR: [
+        *_SELF_SERVICE,
+        *_WORK_ON_HAZARDS,
+        *_READ_ENTERPRISES,
+        *_READ_RESPONSIBILITIES,
+    ],
     roles.GRID_MEMBER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS],
     roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
-    roles.AUDITOR: [*_SELF_SERVICE, *_READ_HAZARDS, *_READ_ENTERPRISES],
+    roles.AUDITOR: [*_SELF_SERVICE, *_READ_HAZARDS, *_READ_ENTERPRISES, *_READ_RESPONSIBILITIES],
     roles.SYSTEM: [],
 }
 

@@ -12,7 +12,7 @@ from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.validators import Unique
 from flask_babel import gettext, lazy_gettext
-from wtforms import StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import ValidationError
 
 from app.domain.codes import credit_code_problem, normalise_credit_code
@@ -24,9 +24,11 @@ from app.models import (
     DeterminationStandard,
     Enterprise,
     Region,
+    Responsibility,
     SlaPolicy,
     UserScope,
 )
+from app.reports.queries import RESPONSIBILITY_LEVELS, RESPONSIBILITY_TYPES
 from app.services.territory import place_enterprise, place_region
 from app.views.filters import SafeLoopInterface
 from app.views.scoped import ScopedModelView
@@ -327,6 +329,72 @@ class SlaPolicyView(ReferenceDataView):
 
     def pre_update(self, item: SlaPolicy) -> None:
         self._offsets(item)
+
+
+class ResponsibilityView(ScopedModelView):
+    """The responsibility list's lines (责任清单): who answers for what, where."""
+
+    datamodel = SafeLoopInterface(Responsibility)
+    class_permission_name = "Responsibility"
+    base_permissions = NO_DELETE
+    list_columns = ["level", "responsibility_type", "organisation", "post", "person", "phone"]
+    search_columns = ["level", "responsibility_type", "organisation", "person"]
+    add_columns = [
+        "level",
+        "responsibility_type",
+        "organisation",
+        "post",
+        "person",
+        "phone",
+        "scope_covered",
+        "duties",
+        "region",
+        "enterprise",
+        "sort_order",
+        "active",
+    ]
+    edit_columns = add_columns
+    show_columns = add_columns
+    label_columns = {
+        "level": lazy_gettext("Level"),
+        "responsibility_type": lazy_gettext("Responsibility type"),
+        "organisation": lazy_gettext("Organisation"),
+        "post": lazy_gettext("Post"),
+        "person": lazy_gettext("Person"),
+        "phone": lazy_gettext("Phone"),
+        "scope_covered": lazy_gettext("Scope covered"),
+        "duties": lazy_gettext("Duties"),
+        "region": lazy_gettext("Region"),
+        "enterprise": lazy_gettext("Enterprise"),
+        "sort_order": lazy_gettext("Order"),
+        "active": lazy_gettext("Active"),
+    }
+    formatters_columns = {
+        "level": lambda value: gettext(RESPONSIBILITY_LEVELS.get(value, value)),
+        "responsibility_type": lambda value: gettext(RESPONSIBILITY_TYPES.get(value, value)),
+    }
+    add_form_extra_fields = {
+        "level": SelectField(
+            lazy_gettext("Level"),
+            choices=[(k, lazy_gettext(v)) for k, v in RESPONSIBILITY_LEVELS.items()],
+        ),
+        "responsibility_type": SelectField(
+            lazy_gettext("Responsibility type"),
+            choices=[(k, lazy_gettext(v)) for k, v in RESPONSIBILITY_TYPES.items()],
+        ),
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
+    def _place(self, item: Responsibility) -> None:
+        place = item.enterprise or item.region
+        for column in ("district_id", "township_id", "village_id", "grid_id"):
+            setattr(item, column, getattr(place, column, None))
+
+    def pre_add(self, item: Responsibility) -> None:
+        self._place(item)
+
+    def pre_update(self, item: Responsibility) -> None:
+        self._place(item)
 
 
 class UserScopeView(ReferenceDataView):

@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.models import Attachment, Hazard
+from app.models import Attachment, Hazard, Responsibility
 from app.services.transaction import session
 from tests.factories import USERS, build_world, report
 
@@ -92,6 +92,26 @@ def enterprise_admin_item(user: str) -> Any:
     return OK
 
 
+READS_RESPONSIBILITIES = {
+    "admin",
+    "district",
+    "auditor",
+    "inspector_a",
+    "inspector_a2",
+    "inspector_b",
+}
+
+
+def responsibility_list(user: str) -> Any:
+    return OK if user in READS_RESPONSIBILITIES else FORBIDDEN
+
+
+def responsibility_item(user: str) -> Any:
+    if user not in READS_RESPONSIBILITIES:
+        return FORBIDDEN
+    return MISSING if user == "inspector_b" else OK
+
+
 def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
@@ -123,6 +143,10 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "EnterpriseView.show": enterprise_item,
     "EnterpriseView.add": enterprise_admin,
     "EnterpriseView.edit": enterprise_admin_item,
+    "ResponsibilityView.list": responsibility_list,
+    "ResponsibilityView.show": responsibility_item,
+    "ResponsibilityView.add": enterprise_admin,
+    "ResponsibilityView.edit": enterprise_admin_item,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -135,7 +159,7 @@ ADMIN_VIEWS = (
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
 SKIPPED_METHODS = {"action_post"}  # POST only: tried in test_posting_to_someone_elses_ticket
-OUR_VIEWS = ("HazardView", "EnterpriseView", *ADMIN_VIEWS)
+OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", *ADMIN_VIEWS)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -197,6 +221,17 @@ def test_scope_matrix_of_every_screen(
         world = build_world()
         hazard = report(world)
         attachment = session().query(Attachment).filter_by(hazard_id=hazard.id).one()
+        duty = Responsibility(
+            level="township",
+            responsibility_type="territorial",
+            organisation="甲镇人民政府",
+            person="周镇长",
+            region_id=world.township_a.id,
+            district_id=world.district.id,
+            township_id=world.township_a.id,
+        )
+        session().add(duty)
+        session().commit()
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
