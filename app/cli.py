@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -37,6 +39,42 @@ def seed_command(demo: bool) -> None:
     click.echo(load_reference())
     if demo:
         click.echo(load_demo())
+
+
+# --------------------------------------------------------------------------- backups
+# (production path, issue 8)
+
+
+@safeloop.command("export-archive")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_archive_command(path: Path) -> None:
+    """Write the database, the uploaded files and their SHA-256 manifest to PATH (.tar.gz)."""
+    from app.services.backup import BackupError, export_archive
+
+    try:
+        summary = export_archive(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Wrote {summary.path}: {summary.backend} database at revision {summary.revision}, "
+        f"{summary.upload_count} uploaded files ({summary.upload_bytes} bytes)."
+    )
+
+
+@safeloop.command("import-archive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_archive_command(path: Path) -> None:
+    """Restore PATH into the configured empty database and empty upload folder."""
+    from app.services.backup import BackupError, import_archive
+
+    try:
+        summary = import_archive(path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Restored {summary.path}: {summary.backend} database at revision {summary.revision}, "
+        f"{summary.upload_count} uploaded files. Run `flask db upgrade` if this code is newer."
+    )
 
 
 def init_app(app: Flask) -> None:
