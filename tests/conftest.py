@@ -45,6 +45,11 @@ DATA_TABLES = [
 ]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if TEST_BACKEND == "postgres" and item.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite-specific; this run is on PostgreSQL")
+
+
 def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     """A SafeLoop app for tests on ``database_url``, files under ``instance``."""
     return create_app(

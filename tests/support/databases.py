@@ -11,6 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+# Parametrize a test over both backends: the SQLite half runs in the embedded-default pass, the
+# PostgreSQL half wherever a server is configured.
+BOTH_BACKENDS = [
+    pytest.param("sqlite", marks=pytest.mark.sqlite_only),
+    pytest.param("postgres", marks=pytest.mark.postgres),
+]
+
 
 def postgres_server_url() -> str | None:
     """The URL of a PostgreSQL server (any database) tests may create databases on."""
