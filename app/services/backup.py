@@ -82,6 +82,8 @@ def export_archive(target: Path) -> ArchiveSummary:
             "files": files,
         }
         partial = Path(work) / "archive.tar.gz"
+        # It holds password hashes and every photo: readable by its owner only.
+        partial.touch(mode=0o600)
         with tarfile.open(partial, "w:gz") as archive:
             _add_bytes(archive, MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
             archive.add(dump, arcname=database_file)

@@ -106,6 +106,7 @@ def test_export_lose_everything_restore_gives_the_same_tickets_events_and_files(
         exported = run(app, "export-archive", str(archive))
         assert exported.exit_code == 0, exported.output
         assert "5 uploaded files" in exported.output
+        assert archive.stat().st_mode & 0o077 == 0
 
         lose_everything(app, url)
         restored = run(app, "import-archive", str(archive))
