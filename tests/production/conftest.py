@@ -12,22 +12,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from app.extensions import db
-from tests.conftest import build_app, prepare_database
-from tests.support.databases import temporary_database
+from tests.conftest import prepared_app
 
 
 @pytest.fixture(scope="module")
 def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """A migrated, initialised app on its own fresh PostgreSQL database."""
-    instance = tmp_path_factory.mktemp("pg-instance")
-    with temporary_database(instance, "postgres") as url:
-        app = build_app(url, instance)
-        prepare_database(app)
+    with prepared_app(tmp_path_factory.mktemp("pg-instance"), "postgres") as app:
         yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 @pytest.fixture

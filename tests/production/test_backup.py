@@ -18,13 +18,9 @@ from app.models import Hazard
 from app.services.actors import actor_for
 from app.services.backup import MANIFEST, unpack_archive
 from app.services.lifecycle import report_hazard
-from tests.conftest import build_app, prepare_database
+from tests.conftest import prepared_app
 from tests.factories import build_world, confirm, jpeg, report, to_pending_verification
-from tests.support.databases import (
-    BOTH_BACKENDS,
-    recreate_postgres_database,
-    temporary_database,
-)
+from tests.support.databases import BOTH_BACKENDS, recreate_postgres_database
 
 
 def build_history(app: Flask) -> None:
@@ -93,9 +89,8 @@ def lose_everything(app: Flask, url: str) -> None:
 def test_export_lose_everything_restore_gives_the_same_tickets_events_and_files(
     backend: str, tmp_path: Path
 ) -> None:
-    with temporary_database(tmp_path, backend) as url:
-        app = build_app(url, tmp_path)
-        prepare_database(app)
+    with prepared_app(tmp_path, backend) as app:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
         build_history(app)
         before = snapshot(app)
         assert len(before["rows"]["hazard"]) == 4
@@ -129,9 +124,8 @@ def test_export_lose_everything_restore_gives_the_same_tickets_events_and_files(
 
 @pytest.mark.sqlite_only  # the checks are the same on both backends
 def test_an_archive_is_never_overwritten_and_a_damaged_one_is_refused(tmp_path: Path) -> None:
-    with temporary_database(tmp_path, "sqlite") as url:
-        app = build_app(url, tmp_path)
-        prepare_database(app)
+    with prepared_app(tmp_path, "sqlite") as app:
+        url = app.config["SQLALCHEMY_DATABASE_URI"]
         build_history(app)
         archive = tmp_path / "safeloop.tar.gz"
         assert run(app, "export-archive", str(archive)).exit_code == 0

@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -137,10 +136,11 @@ def wait_for_login_page(process: subprocess.Popen[bytes], port: int, log: Path) 
         if process.poll() is not None:
             pytest.fail(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=5) as answer:
+            # The socket opens before the workers have built the app: a first request may wait.
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=30) as answer:
                 assert answer.status == 200
                 return str(answer.read().decode("utf-8"))
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # refused, reset or timed out (URLError is one too)
             time.sleep(0.5)
     pytest.fail(f"gunicorn did not serve /login/ within 90 s:\n{log.read_text()}")
 
