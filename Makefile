@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := app:create_app
 
-.PHONY: run test install install-test translations lint typecheck extract-messages clean
+.PHONY: run test test-postgres install install-test translations lint typecheck extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "SafeLoop needs Python 3.11+"'
@@ -44,6 +44,17 @@ typecheck: install-test
 	$(BIN)/mypy
 
 test: install-test lint typecheck
+	$(BIN)/pytest
+
+# The whole suite again on PostgreSQL and a standalone Redis (the second half of .ci/run).
+# Each run creates and drops its own databases on that server; lint and types ran in `test`.
+SAFELOOP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+SAFELOOP_TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+test-postgres: install-test
+	SAFELOOP_TEST_BACKEND=postgres \
+	SAFELOOP_TEST_POSTGRES_URL='$(SAFELOOP_TEST_POSTGRES_URL)' \
+	SAFELOOP_TEST_REDIS_URL='$(SAFELOOP_TEST_REDIS_URL)' \
+	SAFELOOP_REDIS_URL='$(SAFELOOP_TEST_REDIS_URL)' \
 	$(BIN)/pytest
 
 clean:

@@ -80,6 +80,11 @@ LANGUAGES = {
 WTF_CSRF_ENABLED = True
 WTF_CSRF_TIME_LIMIT = None
 
+# Behind HTTPS, browsers must send the session cookie over HTTPS only (see deploy/nginx).
+SESSION_COOKIE_SECURE = _bool("SAFELOOP_SECURE_COOKIES", False)
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SAMESITE = "Lax"
+
 # ---------------------------------------------------------------- lifecycle settings (config)
 # How many extensions a ticket may be granted, per grade.
 SAFELOOP_MAX_EXTENSIONS = {"general": 1, "major": 2}

@@ -20,22 +20,42 @@ class ConfigurationError(RuntimeError):
     """The configuration cannot run safely (e.g. production without a secret key)."""
 
 
+# A session signing key shorter than this is guessable; `secrets.token_urlsafe(48)` gives 64.
+MIN_SECRET_KEY_LENGTH = 32
+
+
 def check_config(config: Mapping[str, Any]) -> None:
     """Refuse to start with settings that are only acceptable on a developer's machine."""
     import config as defaults
 
+    upload_folder = str(config.get("UPLOAD_FOLDER") or "").strip()
+    if not upload_folder:
+        # An empty path would store photos in whatever directory the process started in.
+        raise ConfigurationError("SAFELOOP_UPLOAD_FOLDER is empty; name the folder for uploads.")
     if config.get("SAFELOOP_ENV") != "production":
         return
     key = config.get("SECRET_KEY")
-    if not key or key == defaults.DEVELOPMENT_SECRET_KEY:
+    if not key or key == defaults.DEVELOPMENT_SECRET_KEY or len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigurationError(
-            "SAFELOOP_ENV=production needs SAFELOOP_SECRET_KEY set to a long random value."
+            "SAFELOOP_ENV=production needs SAFELOOP_SECRET_KEY set to a long random value "
+            f"(at least {MIN_SECRET_KEY_LENGTH} characters)."
         )
     uri = str(config.get("SQLALCHEMY_DATABASE_URI", ""))
     if uri.startswith("sqlite") and not config.get("SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION"):
         raise ConfigurationError(
             "SAFELOOP_ENV=production runs on PostgreSQL (SAFELOOP_DATABASE_URL); set "
             "SAFELOOP_ALLOW_SQLITE_IN_PRODUCTION=1 to run on SQLite anyway."
+        )
+    if not Path(upload_folder).is_absolute():
+        raise ConfigurationError(
+            "SAFELOOP_ENV=production needs SAFELOOP_UPLOAD_FOLDER as an absolute path "
+            "(a relative one depends on the directory each process starts in)."
+        )
+    if not str(config.get("SAFELOOP_REDIS_URL") or "").strip():
+        # The embedded Redis belongs to the process that started it; web, workers and the
+        # scheduler of a production site share one standalone server.
+        raise ConfigurationError(
+            "SAFELOOP_ENV=production needs SAFELOOP_REDIS_URL (e.g. redis://127.0.0.1:6379/0)."
         )
 
 

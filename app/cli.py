@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_appbuilder.security.manager import BaseSecurityManager
+
+if TYPE_CHECKING:
+    from app.services.backup import ArchiveSummary
 
 safeloop = AppGroup("safeloop", help="SafeLoop set-up and maintenance.")
 
@@ -48,6 +56,50 @@ def seed_command(demo: bool) -> None:
     click.echo(load_reference())
     if demo:
         click.echo(load_demo())
+
+
+# --------------------------------------------------------------------------- backups
+# (production path, issue 8)
+
+
+@contextlib.contextmanager
+def _backup_refusals() -> Iterator[None]:
+    """Show a refused backup or restore as a one-line error (exit code 1), not a traceback."""
+    from app.services.backup import BackupError
+
+    try:
+        yield
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _describe(summary: ArchiveSummary) -> str:
+    return (
+        f"{summary.path}: {summary.backend} database at revision {summary.revision}, "
+        f"{summary.upload_count} uploaded files ({summary.upload_bytes} bytes)"
+    )
+
+
+@safeloop.command("export-archive")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def export_archive_command(path: Path) -> None:
+    """Write the database, the uploaded files and their SHA-256 manifest to PATH (.tar.gz)."""
+    from app.services.backup import export_archive
+
+    with _backup_refusals():
+        summary = export_archive(path)
+    click.echo(f"Wrote {_describe(summary)}.")
+
+
+@safeloop.command("import-archive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_archive_command(path: Path) -> None:
+    """Restore PATH into the configured empty database and empty upload folder."""
+    from app.services.backup import import_archive
+
+    with _backup_refusals():
+        summary = import_archive(path)
+    click.echo(f"Restored {_describe(summary)}. Run `flask db upgrade` if this code is newer.")
 
 
 def init_app(app: Flask) -> None:

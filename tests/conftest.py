@@ -7,6 +7,7 @@ and drops it at the end, so no run sees another's data.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,6 +48,11 @@ DATA_TABLES = [
 ]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if TEST_BACKEND == "postgres" and item.get_closest_marker("sqlite_only"):
+        pytest.skip("SQLite-specific; this run is on PostgreSQL")
+
+
 def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
     """A SafeLoop app for tests on ``database_url``, files under ``instance``."""
     return create_app(
@@ -71,16 +77,24 @@ def prepare_database(app: Flask) -> None:
         load_reference()
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    instance = tmp_path_factory.mktemp("instance")
-    with temporary_database(instance, TEST_BACKEND) as url:
+@contextlib.contextmanager
+def prepared_app(instance: Path, backend: str) -> Iterator[Flask]:
+    """A migrated, initialised app with reference data on a throw-away ``backend`` database."""
+    with temporary_database(instance, backend) as url:
         test_app = build_app(url, instance)
         prepare_database(test_app)
+        try:
+            yield test_app
+        finally:
+            with test_app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    with prepared_app(tmp_path_factory.mktemp("instance"), TEST_BACKEND) as test_app:
         yield test_app
-        with test_app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 def wipe_data() -> None:

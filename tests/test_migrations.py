@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 
 from app.extensions import db
 from tests.conftest import build_app
-from tests.support.databases import temporary_database
+from tests.support.databases import BOTH_BACKENDS, temporary_database
 
 
 def schema_diff() -> list[object]:
@@ -22,9 +22,7 @@ def schema_diff() -> list[object]:
         return list(compare_metadata(context, Model.metadata))
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)
 def test_upgrade_from_empty_gives_exactly_the_models_and_downgrade_removes_them(
     backend: str, tmp_path: Path
 ) -> None:

@@ -12,9 +12,8 @@ from flask import Flask
 from app.extensions import db
 from app.models import Hazard
 from app.services.lifecycle import report_hazard
-from tests.conftest import build_app, prepare_database, wipe_data
+from tests.conftest import prepared_app, wipe_data
 from tests.factories import build_world, jpeg
-from tests.support.databases import temporary_database
 
 
 def report_concurrently(app: Flask, count: int) -> list[str]:
@@ -66,10 +65,6 @@ def test_two_sessions_reporting_at_once_get_different_codes(app: Flask) -> None:
 
 @pytest.mark.postgres
 def test_twenty_parallel_reports_on_postgres_never_collide(tmp_path: Path) -> None:
-    with temporary_database(tmp_path, "postgres") as url:
-        pg_app = build_app(url, tmp_path)
-        prepare_database(pg_app)
+    with prepared_app(tmp_path, "postgres") as pg_app:
         codes = report_concurrently(pg_app, 20)
         assert len(codes) == len(set(codes)) == 20
-        with pg_app.app_context():
-            db.engine.dispose()
