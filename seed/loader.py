@@ -28,6 +28,7 @@ from app.models import (
     Enterprise,
     Hazard,
     Region,
+    Responsibility,
     SlaPolicy,
 )
 from app.services import clock
@@ -142,6 +143,8 @@ def load_demo() -> str:
         regions = _load_regions()
         enterprises = _load_enterprises(regions)
     users = _load_users(regions, enterprises)
+    with atomic():
+        _load_responsibilities(regions, enterprises, users)
     district = regions[demo_data.DISTRICT["code"]]
     already = (
         session()
@@ -212,6 +215,120 @@ def _load_enterprises(regions: dict[str, Region]) -> dict[str, Enterprise]:
         region = regions[row.get("grid") or row.get("village") or row["township"]]
         enterprises[row["credit_code"]] = register_enterprise(values, region)
     return enterprises
+
+
+def _load_responsibilities(
+    regions: dict[str, Region], enterprises: dict[str, Enterprise], users: DemoUsers
+) -> None:
+    """The responsibility list of the demo district (属地, 部门监管, 企业主体, 岗位)."""
+    if session().execute(sa.select(Responsibility.id).limit(1)).first():
+        return
+    district = regions[demo_data.DISTRICT["code"]]
+
+    def line(
+        place: Region | Enterprise,
+        level: str,
+        kind: str,
+        organisation: str,
+        post: str,
+        person: str,
+        phone: str | None,
+        duties: str,
+        user: Actor | None = None,
+    ) -> None:
+        values = {
+            column: getattr(place, column)
+            for column in ("district_id", "township_id", "village_id", "grid_id")
+        }
+        session().add(
+            Responsibility(
+                level=level,
+                responsibility_type=kind,
+                organisation=organisation,
+                post=post,
+                person=person,
+                phone=phone,
+                duties=duties,
+                scope_covered=getattr(place, "name", ""),
+                region_id=place.id if isinstance(place, Region) else None,
+                enterprise_id=place.id if isinstance(place, Enterprise) else None,
+                user_id=user.user_id if user else None,
+                **values,
+            )
+        )
+
+    line(
+        district,
+        "district",
+        "departmental",
+        f"{district.name}应急管理局",
+        "局长",
+        users.district.name,
+        "0571-88100000",
+        "统筹全区隐患排查治理，挂牌督办重大隐患。",
+        users.district,
+    )
+    for township in (r for r in regions.values() if r.level == RegionLevel.TOWNSHIP):
+        inspector = users.inspectors.get(township.id)
+        line(
+            township,
+            "township",
+            "territorial",
+            f"{township.name}安全生产办公室",
+            "安监站站长",
+            inspector.name if inspector else "站长",
+            None,
+            "负责辖区隐患确认、督促整改、复查核销。",
+            inspector,
+        )
+    for village in (r for r in regions.values() if r.level == RegionLevel.VILLAGE):
+        line(
+            village,
+            "village",
+            "territorial",
+            f"{village.name}村（居）委会",
+            "安全员",
+            "村安全员",
+            None,
+            "组织网格巡查，报告辖区隐患。",
+        )
+    for grid_id, member in users.grid_members.items():
+        grid = session().get(Region, grid_id)
+        if grid is not None:
+            line(
+                grid,
+                "grid",
+                "post",
+                grid.name,
+                "专职网格员",
+                member.name,
+                None,
+                "日常巡查，发现并上报隐患，跟踪整改。",
+                member,
+            )
+    for enterprise in enterprises.values():
+        officer = users.officers.get(enterprise.id)
+        line(
+            enterprise,
+            "enterprise",
+            "enterprise",
+            enterprise.name,
+            "主要负责人",
+            enterprise.principal_name or "主要负责人",
+            enterprise.principal_phone,
+            "对本单位事故隐患排查治理工作全面负责。",
+        )
+        line(
+            enterprise,
+            "enterprise",
+            "post",
+            enterprise.name,
+            "安全管理员",
+            enterprise.safety_officer_name or (officer.name if officer else "安全员"),
+            enterprise.phone,
+            "组织日常排查，落实整改措施，报送整改情况。",
+            officer,
+        )
 
 
 @dataclass

@@ -11,12 +11,12 @@ from flask import Flask
 
 from app.domain.vocabulary import State
 from app.extensions import db
-from app.models import Attachment, Enterprise, Hazard, HazardEvent, Region
+from app.models import Attachment, Enterprise, Hazard, HazardEvent, Region, Responsibility
 from seed.loader import DEMO_PASSWORD, load_demo, load_reference
 from tests.conftest import build_app, prepare_database
 from tests.support.databases import temporary_database
 
-COUNTED = [Region, Enterprise, Hazard, HazardEvent, Attachment]
+COUNTED = [Region, Enterprise, Hazard, HazardEvent, Attachment, Responsibility]
 
 
 @pytest.fixture(scope="module")
