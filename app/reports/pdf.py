@@ -28,6 +28,7 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     PageTemplate,
     Paragraph,
@@ -53,6 +54,8 @@ WELL_KNOWN_FONTS = (
 )
 ROWS_PER_TABLE = 40
 FONT_SIZE = 7.5
+LEADING = FONT_SIZE * 1.25
+PADDING = 2.0
 PAGE = landscape(A4)
 MARGIN = 10 * mm
 HEADER_HEIGHT = 26 * mm
@@ -116,6 +119,7 @@ class PdfRegister:
     def write(self, out: BinaryIO, rows: Iterable[list[str]], summary: Any) -> str | None:
         font, note = register_font()
         self.font = font
+        self._widths: dict[str, float] = {}
         self.cell = ParagraphStyle(
             "cell", fontName=font, fontSize=FONT_SIZE, leading=FONT_SIZE * 1.25, wordWrap="CJK"
         )
@@ -123,6 +127,7 @@ class PdfRegister:
             [
                 ("FONTNAME", (0, 0), (-1, -1), font),
                 ("FONTSIZE", (0, 0), (-1, -1), FONT_SIZE),
+                ("LEADING", (0, 0), (-1, -1), FONT_SIZE * 1.25),
                 ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 2),
@@ -156,7 +161,7 @@ class PdfRegister:
         return note
 
     def _flowables(self, rows: Iterable[list[str]]) -> Iterator[Any]:
-        chunk: list[list[Any]] = []
+        chunk: list[list[list[str]]] = []
         for row in rows:
             chunk.append(
                 [self._cell(text, width) for text, width in zip(row, self.widths, strict=True)]
@@ -172,18 +177,31 @@ class PdfRegister:
             ParagraphStyle("summary", fontName=self.font, fontSize=9, leading=12),
         )
 
-    def _cell(self, text: str, width: float) -> Any:
-        # Short values are drawn as plain strings; only what would overflow is wrapped.
-        if "\n" not in text and pdfmetrics.stringWidth(text, self.font, FONT_SIZE) <= width - 4:
-            return text
-        return Paragraph(
-            text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br/>"), self.cell
-        )
+    def _cell(self, text: str, width: float) -> list[str]:
+        """The cell's text broken into lines that fit ``width`` (character by character, with
+        cached widths: CJK text has no spaces to break at)."""
+        limit = width - 2 * PADDING
+        if "\n" not in text and pdfmetrics.stringWidth(text, self.font, FONT_SIZE) <= limit:
+            return [text]
+        lines: list[str] = []
+        for part in text.split("\n"):
+            line, used = [], 0.0
+            for char in part:
+                char_width = self._widths.get(char)
+                if char_width is None:
+                    char_width = self._widths[char] = pdfmetrics.stringWidth(
+                        char, self.font, FONT_SIZE
+                    )
+                if used + char_width > limit and line:
+                    lines.append("".join(line))
+                    line, used = [], 0.0
+                line.append(char)
+                used += char_width
+            lines.append("".join(line))
+        return lines
 
-    def _table(self, rows: list[list[Any]]) -> Table:
-        table = Table(rows, colWidths=self.widths, splitByRow=1)
-        table.setStyle(self.style)
-        return table
+    def _table(self, rows: list[list[list[str]]]) -> _RowBlock:
+        return _RowBlock(rows, self.widths, self.font)
 
     def _summary_text(self) -> str:
         labels = self.heading.labels
@@ -195,10 +213,29 @@ class PdfRegister:
         )
 
     def _decorate(self, canvas: Canvas, doc: Any) -> None:
-        """Title, scope, period, generated at/by, the column header and the page number."""
+        """Title, scope, period, generated at/by and the column header (one form, drawn on
+        every page) and the page number."""
+        if doc.page == 1:
+            canvas.beginForm("safeloop_page_head")
+            self._draw_head(canvas)
+            canvas.endForm()
+        canvas.saveState()
+        canvas.doForm("safeloop_page_head")
+        canvas.setFont(self.font, 8)
+        page_label = self.heading.labels.get("page", "Page %(page)s / %(total)s")
+        before, _, after = page_label.partition("%(total)s")
+        text = before.replace("%(page)s", str(doc.page))
+        x = PAGE[0] / 2 - 15 * mm
+        canvas.drawString(x, MARGIN, text)
+        canvas.translate(x + pdfmetrics.stringWidth(text, self.font, 8), MARGIN)
+        canvas.doForm("safeloop_total_pages")
+        canvas.translate(12 * mm, 0)
+        canvas.drawString(0, 0, after)
+        canvas.restoreState()
+
+    def _draw_head(self, canvas: Canvas) -> None:
         heading = self.heading
         top = PAGE[1] - MARGIN
-        canvas.saveState()
         canvas.setFont(self.font, 14)
         canvas.drawCentredString(PAGE[0] / 2, top - 6 * mm, heading.title)
         canvas.setFont(self.font, 8)
@@ -209,20 +246,75 @@ class PdfRegister:
         header = Table([[Paragraph(h, self.cell) for h in self.headers]], colWidths=self.widths)
         header.setStyle(self.style)
         header.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, -1), colors.HexColor("#e8e8e8"))]))
-        _, height = header.wrapOn(canvas, PAGE[0], HEADER_HEIGHT)
+        header.wrapOn(canvas, PAGE[0], HEADER_HEIGHT)
         header.drawOn(canvas, MARGIN, PAGE[1] - MARGIN - HEADER_HEIGHT)
-        canvas.setFont(self.font, 8)
-        page_label = heading.labels.get("page", "Page %(page)s / %(total)s")
-        before, _, after = page_label.partition("%(total)s")
-        text = before.replace("%(page)s", str(doc.page))
-        x = PAGE[0] / 2 - 15 * mm
-        canvas.drawString(x, MARGIN, text)
-        canvas.translate(x + pdfmetrics.stringWidth(text, self.font, 8), MARGIN)
-        canvas.doForm("safeloop_total_pages")
-        canvas.translate(12 * mm, 0)
-        canvas.drawString(0, 0, after)
-        canvas.restoreState()
-        del height
+
+
+class _RowBlock(Flowable):
+    """A run of register rows drawn straight onto the canvas: one text object and one set
+    of grid lines per block. Splits between rows, so a block flows over pages.
+
+    (A platypus Table measures and draws cell by cell and was most of the time on large
+    registers; the rows here are plain lines of text, so this is all a table needs.)
+    """
+
+    def __init__(self, rows: list[list[list[str]]], widths: Sequence[float], font: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.widths = list(widths)
+        self.font = font
+        self.heights = [max(len(cell) for cell in row) * LEADING + 2 * PADDING for row in rows]
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = sum(self.widths)
+        self.height = sum(self.heights)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        used, count = 0.0, 0
+        for height in self.heights:
+            if used + height > available_height:
+                break
+            used += height
+            count += 1
+        if count == 0:
+            if available_height < PAGE[1] / 2:
+                return []  # try again at the top of the next page
+            # A single row taller than a page: keep what fits, the rest is cut.
+            lines = max(1, int((available_height - 2 * PADDING) // LEADING))
+            first = [cell[:lines] for cell in self.rows[0]]
+            return [
+                _RowBlock([first], self.widths, self.font),
+                *([_RowBlock(self.rows[1:], self.widths, self.font)] if len(self.rows) > 1 else []),
+            ]
+        if count == len(self.rows):
+            return [self]
+        return [
+            _RowBlock(self.rows[:count], self.widths, self.font),
+            _RowBlock(self.rows[count:], self.widths, self.font),
+        ]
+
+    def draw(self) -> None:
+        canvas = self.canv
+        xs = [0.0]
+        for width in self.widths:
+            xs.append(xs[-1] + width)
+        text = canvas.beginText()
+        text.setFont(self.font, FONT_SIZE, LEADING)
+        lines = [(0.0, self.height, self.width, self.height)]
+        top = self.height
+        for row, height in zip(self.rows, self.heights, strict=True):
+            for x, cell in zip(xs, row, strict=False):
+                text.setTextOrigin(x + PADDING, top - PADDING - FONT_SIZE)
+                for line in cell:
+                    text.textLine(line)
+            top -= height
+            lines.append((0.0, top, self.width, top))
+        lines.extend((x, 0.0, x, self.height) for x in xs)
+        canvas.setLineWidth(0.3)
+        canvas.setStrokeColor(colors.grey)
+        canvas.lines(lines)
+        canvas.drawText(text)
 
 
 class _TotalPagesCanvas(Canvas):
