@@ -185,7 +185,8 @@ class PdfRegister:
             return [text]
         lines: list[str] = []
         for part in text.split("\n"):
-            line, used = [], 0.0
+            line: list[str] = []
+            used = 0.0
             for char in part:
                 char_width = self._widths.get(char)
                 if char_width is None:

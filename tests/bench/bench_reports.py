@@ -76,7 +76,7 @@ def build(count: int, folder: Path) -> tuple[object, int]:
                         "version": 1,
                         "state": states[n % len(states)],
                         "title": f"隐患{n}",
-                        "description": "二号仓库消防通道堆放纸箱，影响人员疏散，需立即清理并设置警示标志。",
+                        "description": "二号仓库消防通道堆放纸箱，影响人员疏散，需立即清理。",
                         "address": "甲村工业区8号",
                         "discoverer_name": "网格员",
                         "discovered_at": now - timedelta(days=n % 300),
