@@ -1,7 +1,7 @@
 """One query per list, streamed in keyset batches and always inside the requester's scope.
 
 Rows are plain dicts keyed by the column keys of ``app.reports.columns``. Nothing is loaded
-all at once: tickets come in batches ordered by their unique code (``WHERE code > :last``,
+all at once: tickets come in batches in the order they were reported (``WHERE id > :last``,
 never OFFSET), and what a batch needs from other tables (measures, plans) is fetched with one
 query per batch.
 """
@@ -146,7 +146,11 @@ _VILLAGE = aliased(Region)
 
 
 def _hazard_batches(actor: Actor, filters: ReportFilters) -> Iterator[list[Any]]:
-    ids = hazard_query(actor, filters).with_only_columns(Hazard.id).subquery()
+    # The scope and filter conditions go straight into this query (not through a subquery of
+    # ids, which SQLite re-evaluated for every batch). Batches follow the primary key: every
+    # single-column index is ordered by (value, id), so "district_id = ? AND id > ? ORDER BY
+    # id" is a range scan of one index, where ordering by code sorted the district each time.
+    conditions = hazard_query(actor, filters).whereclause
     query = (
         # Plain columns, not ORM entities: nothing accumulates in the session's identity map.
         sa.select(
@@ -156,22 +160,23 @@ def _hazard_batches(actor: Actor, filters: ReportFilters) -> Iterator[list[Any]]
             _VILLAGE.name.label("village_name"),
             Category.name.label("category_name"),
         )
-        .join(ids, ids.c.id == Hazard.id)
+        .select_from(Hazard)
         .outerjoin(Enterprise, Enterprise.id == Hazard.enterprise_id)
         .outerjoin(_TOWNSHIP, _TOWNSHIP.id == Hazard.township_id)
         .outerjoin(_VILLAGE, _VILLAGE.id == Hazard.village_id)
         .outerjoin(Category, Category.id == Hazard.category_id)
-        .order_by(Hazard.code)
+        .where(conditions if conditions is not None else sa.true())
+        .order_by(Hazard.id)
         .limit(BATCH)
     )
-    last: str | None = None
+    last: int | None = None
     while True:
-        page = query if last is None else query.where(Hazard.code > last)
+        page = query if last is None else query.where(Hazard.id > last)
         rows = list(session().execute(page).all())
         if not rows:
             return
         yield rows
-        last = rows[-1].code
+        last = rows[-1].id
 
 
 def hazard_rows(
