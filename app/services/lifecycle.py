@@ -71,11 +71,14 @@ _CODE_ATTEMPTS = 5
 
 
 def _with_files(
-    data: Mapping[str, Any], ids_by_kind: Mapping[AttachmentKind, list[int]]
+    data: Mapping[str, Any], ids_by_kind: Mapping[AttachmentKind, list[int]], action: Action
 ) -> dict[str, Any]:
     merged = dict(data)
     for kind, ids in ids_by_kind.items():
         field = PHOTO_FIELDS[kind]
+        if action is Action.ADD_ATTACHMENT and kind is not AttachmentKind.DOCUMENT:
+            # Any photo may be added (it keeps its kind); the action lists them all as photos.
+            field = "photo_ids"
         existing = merged.get(field) or []
         if isinstance(existing, str):
             existing = [item for item in existing.split(",") if item.strip()]
@@ -230,7 +233,7 @@ def fire_transition(
         for new_file in files:
             stored = store_file(hazard.id, new_file, actor, PHOTO_FIELDS[new_file.kind])
             ids_by_kind.setdefault(new_file.kind, []).append(stored.id)
-        data = _with_files(data, ids_by_kind)
+        data = _with_files(data, ids_by_kind, action)
         if action in (Action.CONFIRM, Action.EDIT):
             _check_references(_loose_ids(data))
         facts = _facts_for(hazard, action, data)

@@ -446,6 +446,26 @@ def test_removing_a_photo_is_soft_and_on_the_timeline() -> None:
     assert events_of(hazard)[-2].data["photo_ids"] == [photo.id]
 
 
+def test_an_after_photo_added_first_can_then_be_submitted_as_evidence() -> None:
+    # A phone uploads the after-photo when it is taken and submits the rectification later.
+    world = build_world()
+    hazard = to_rectifying(world, report(world))
+    after = jpeg(AttachmentKind.AFTER_PHOTO, "整改后.jpg", colour=(40, 160, 60))
+    hazard = fire(world, "officer_e1", hazard, Action.ADD_ATTACHMENT, files=[after])
+    photo = session().scalars(sa.select(Attachment).where(Attachment.hazard_id == hazard.id))
+    added = [a for a in photo if a.kind == AttachmentKind.AFTER_PHOTO]
+    assert len(added) == 1 and events_of(hazard)[-1].data["photo_ids"] == [added[0].id]
+    hazard = fire(
+        world,
+        "officer_e1",
+        hazard,
+        Action.SUBMIT,
+        completion_description="通道已清理",
+        after_photo_ids=[added[0].id],
+    )
+    assert hazard.state == State.PENDING_VERIFICATION
+
+
 def test_events_are_append_only() -> None:
     world = build_world()
     hazard = report(world)

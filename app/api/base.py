@@ -1,0 +1,137 @@
+"""What every SafeLoop API shares: the acting user, the scope filter, reading request bodies.
+
+FAB's ``ModelRestApi`` does not inherit a screen's ``base_filters``: each API class here gets
+:class:`ScopeFilter`, which applies the very query of ``app.services.scoping`` that the
+screens use, so FAB's list and item look-ups see exactly what the user may see.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, g, jsonify, request
+from flask_appbuilder.api import ModelRestApi
+from flask_appbuilder.models.filters import BaseFilter
+from flask_login import current_user
+
+from app.domain.errors import InvalidError
+from app.domain.fields import invalid_data_message
+from app.domain.messages import N_, Message
+from app.domain.scope import Actor
+from app.domain.vocabulary import AttachmentKind
+from app.models import Category, DeterminationArticle, Enterprise, Hazard, Region
+from app.services.actors import actor_for
+from app.services.attachments import NewFile
+from app.services.scoping import enterprises_for, hazards_for, regions_for
+
+
+def current_actor() -> Actor:
+    """The Actor of the request's user (JWT or browser session)."""
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        user = current_user
+    return actor_for(user)
+
+
+def _categories_for(_actor: Actor) -> sa.Select[Any]:
+    # Categories are the same for everyone; only retired ones are hidden.
+    return sa.select(Category).where(Category.active.is_(True))
+
+
+def _articles_for(_actor: Actor) -> sa.Select[Any]:
+    return sa.select(DeterminationArticle)
+
+
+# Each model an API lists, and the scoped query of the rows the actor may see.
+VISIBLE_ROWS: dict[type[Any], Callable[[Actor], sa.Select[Any]]] = {
+    Hazard: hazards_for,
+    Enterprise: enterprises_for,
+    Region: regions_for,
+    Category: _categories_for,
+    DeterminationArticle: _articles_for,
+}
+
+
+class ScopeFilter(BaseFilter):
+    """FAB filter: only the rows of ``VISIBLE_ROWS[model]`` for the current user."""
+
+    name = "Within the user's scope"
+    arg_name = None
+
+    def apply(self, query: Any, value: Any) -> Any:
+        visible = VISIBLE_ROWS[self.model](current_actor())
+        clause = visible.whereclause
+        return query if clause is None else query.filter(clause)
+
+
+class ScopedModelApi(ModelRestApi):
+    """A read API over one model, limited to the user's scope for lists and items alike."""
+
+    allow_browser_login = True
+    base_filters = [["id", ScopeFilter, lambda: None]]
+    page_size = 20
+    max_page_size = 100
+
+
+def reply(status: int, body: Mapping[str, Any]) -> Response:
+    """A JSON answer (FAB's ``response`` cannot carry a key called ``code``)."""
+    response = jsonify(dict(body))
+    response.status_code = status
+    return response
+
+
+# Multipart parts that carry files, and the kind of attachment each file becomes.
+FILE_PARTS: dict[str, AttachmentKind] = {
+    "photos": AttachmentKind.PHOTO,
+    "before_photos": AttachmentKind.BEFORE_PHOTO,
+    "after_photos": AttachmentKind.AFTER_PHOTO,
+    "documents": AttachmentKind.DOCUMENT,
+}
+
+
+def _bad_body(msgid: str) -> InvalidError:
+    return InvalidError(invalid_data_message(), {"body": Message(msgid)})
+
+
+def read_payload(json_fields: frozenset[str] = frozenset()) -> tuple[dict[str, Any], list[NewFile]]:
+    """The request's data and files: a JSON object, or multipart/form fields plus files.
+
+    In a form every value is text; the names in ``json_fields`` (lists of objects such as
+    control measures) are read as JSON text.
+    """
+    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        data: dict[str, Any] = {key: request.form.get(key) for key in request.form}
+        for name in json_fields & data.keys():
+            try:
+                data[name] = json.loads(data[name] or "null")
+            except ValueError:
+                raise _bad_body(N_("A form field that holds a list is not valid JSON.")) from None
+        files = [
+            NewFile(upload.filename or "", upload.read(), kind)
+            for part, kind in FILE_PARTS.items()
+            for upload in request.files.getlist(part)
+        ]
+        return data, files
+    body = request.get_json(silent=True)
+    if not isinstance(body, Mapping):
+        raise _bad_body(N_("The body must be a JSON object (or a multipart form)."))
+    return dict(body), []
+
+
+def pop_version(data: dict[str, Any]) -> int | None:
+    """Take the ``version`` the client saw out of ``data`` (None when it sent none)."""
+    raw = data.pop("version", None)
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, bool):
+        raw = "x"
+    try:
+        return int(str(raw).strip())
+    except ValueError:
+        raise InvalidError(
+            invalid_data_message(),
+            {"version": Message(N_("The version must be a whole number."))},
+        ) from None
