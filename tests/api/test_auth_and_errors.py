@@ -1,0 +1,126 @@
+"""Logging in (JWT, refresh, browser session) and the one JSON shape of every API error."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from app.api import hazards
+from tests.api.conftest import ApiUsers, bearer, login
+from tests.factories import World, report
+
+H = "/api/v1/hazard"
+
+
+def test_a_jwt_login_and_its_refresh_token_both_open_the_api(api: ApiUsers) -> None:
+    tokens = login(api.client, "inspector_a")
+    refreshed = api.client.post("/api/v1/security/refresh", headers=bearer(tokens["refresh"]))
+    assert refreshed.status_code == 200
+    new_access = refreshed.get_json()["access_token"]
+    assert api.client.get(f"{H}/", headers=bearer(new_access)).status_code == 200
+
+
+def test_a_wrong_password_is_a_json_401(api: ApiUsers) -> None:
+    response = api.client.post(
+        "/api/v1/security/login",
+        json={"username": "inspector_a", "password": "wrong", "provider": "db"},
+    )
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "unauthorized"
+
+
+def test_a_browser_session_works_on_the_api_too(api: ApiUsers) -> None:
+    page = api.client.post("/login/", data={"username": "officer_e1", "password": "safeloop123"})
+    assert page.status_code == 302
+    assert api.client.get(f"{H}/").status_code == 200
+    assert api.client.get("/api/v1/region/").status_code == 200
+
+
+def test_refusals_speak_chinese_by_default_and_english_on_request(
+    api: ApiUsers, world: World
+) -> None:
+    hazard = report(world)
+    url = f"{H}/{hazard.id}/transition/confirm"
+    zh = api.post("inspector_a", url, json={"version": 1}).get_json()
+    en = api.post("inspector_a", url + "?_l_=en", json={"version": 1}).get_json()
+    assert zh["code"] == en["code"] == "invalid"
+    assert zh["message"] == "部分数据缺失或有误。"
+    assert en["message"] == "Some data is missing or invalid."
+    assert en["fields"]["grade"] == "Grade is required."
+    assert set(zh["fields"]) == {"grade", "category_id", "responsible_unit", "responsible_person"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"reason": "x"}, "version"), ({"reason": "x", "version": "二"}, "version")],
+)
+def test_a_transition_needs_a_whole_version_number(
+    api: ApiUsers, world: World, body: dict[str, str], field: str
+) -> None:
+    hazard = report(world)
+    response = api.post("inspector_a", f"{H}/{hazard.id}/transition/reject", json=body)
+    assert response.status_code == 422
+    assert field in response.get_json()["fields"]
+
+
+def test_a_body_that_is_not_a_json_object_is_refused(api: ApiUsers, world: World) -> None:
+    hazard = report(world)
+    url = f"{H}/{hazard.id}/transition/reject"
+    for payload in ([1, 2], "text"):
+        response = api.post("inspector_a", url, json=payload)
+        assert response.status_code == 422 and "body" in response.get_json()["fields"]
+    garbage = api.client.post(
+        url, data="{not json", content_type="application/json", headers=api.headers("inspector_a")
+    )
+    assert garbage.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "status", "code"),
+    [
+        ("GET", "/api/v1/nothing-here", 404, "not_found"),
+        ("DELETE", f"{H}/1", 405, "method_not_allowed"),
+        ("PUT", f"{H}/1", 405, "method_not_allowed"),
+        ("POST", f"{H}/1/transition/fly", 404, "not_found"),
+        ("GET", f"{H}/?q=(((", 400, "bad_request"),
+    ],
+)
+def test_unknown_routes_and_methods_answer_in_json(
+    api: ApiUsers, method: str, url: str, status: int, code: str
+) -> None:
+    response = api.client.open(url, method=method, headers=api.headers("admin"))
+    assert response.status_code == status
+    assert response.is_json and response.get_json()["code"] == code
+    assert response.get_json()["message"]
+
+
+def test_a_crash_is_a_json_500_without_a_stack_trace(
+    ctx: Flask, api: ApiUsers, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_args: object) -> None:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setitem(ctx.config, "PROPAGATE_EXCEPTIONS", False)
+    monkeypatch.setattr(hazards, "hazard_for", explode)
+    hazard = report(world)
+    response = api.get("inspector_a", f"{H}/{hazard.id}/events")
+    assert response.status_code == 500
+    body = response.get_json()
+    assert body["code"] == "server_error" and body["message"] == "服务器出错，请稍后重试。"
+    assert "secret" not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_html_pages_outside_the_api_keep_their_html_errors(api: ApiUsers) -> None:
+    response = api.client.get("/no-such-page")
+    assert response.status_code == 404 and not response.is_json
+
+
+def test_there_is_no_generic_edit_or_delete_of_a_ticket(app: Flask) -> None:
+    methods = {
+        method
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("HazardApi.")
+        for method in rule.methods or ()
+    }
+    assert methods.isdisjoint({"PUT", "PATCH", "DELETE"})
