@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from apispec import APISpec
 from flask import Response, g, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.filters import BaseFilter
@@ -74,6 +75,43 @@ class ScopedModelApi(ModelRestApi):
     base_filters = [["id", ScopeFilter, lambda: None]]
     page_size = 20
     max_page_size = 100
+
+    def add_apispec_components(self, api_spec: APISpec) -> None:
+        """FAB's model schemas, with decimals as the strings Flask's JSON really sends."""
+        super().add_apispec_components(api_spec)
+        decimals = {
+            column.key
+            for column in sa.inspect(self.datamodel.obj).columns
+            if isinstance(column.type, sa.Numeric) and not isinstance(column.type, sa.Float)
+        }
+        for suffix in ("get", "get_list"):
+            schema = api_spec.components.schemas.get(f"{self.__class__.__name__}.{suffix}", {})
+            for name, prop in schema.get("properties", {}).items():
+                if name in decimals:
+                    nullable = prop.get("nullable", False)
+                    prop.clear()
+                    prop.update(type="string", format="decimal", nullable=nullable)
+
+    def add_api_spec(self, api_spec: APISpec) -> None:
+        """FAB's documents of get and get_list, with the ids as the integers they are."""
+        super().add_api_spec(api_spec)
+        paths = api_spec._paths
+        for path, key in ((f"{self.route_base}/", "ids"), (f"{self.route_base}/{{pk}}", "id")):
+            answer = _ok_json_schema(paths.get(path, {}).get("get"))
+            if answer is not None and key in answer.get("properties", {}):
+                integer = {"type": "integer"}
+                answer["properties"][key] = (
+                    {"type": "array", "items": integer} if key == "ids" else integer
+                )
+
+
+def _ok_json_schema(operation: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not operation:
+        return None
+    responses = operation.get("responses", {})
+    ok = responses.get("200") or responses.get(200) or {}
+    schema: dict[str, Any] | None = ok.get("content", {}).get("application/json", {}).get("schema")
+    return schema
 
 
 def reply(status: int, body: Mapping[str, Any]) -> Response:

@@ -8,6 +8,7 @@ also names the ticket's current state and version. No HTML page and no stack tra
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,6 +24,7 @@ from app.domain.errors import (
     InvalidError,
     NotFoundError,
 )
+from app.domain.fields import MAX_ID
 from app.domain.messages import N_
 
 API_PREFIX = "/api/"
@@ -144,37 +146,56 @@ def _flat(value: Any) -> str:
     return str(value)
 
 
-# Larger ids than any database column holds (SQLite and PostgreSQL bigint).
-_MAX_ID = 2**63 - 1
 _LOGIN_PATH = "/api/v1/security/login"
 
 
 def _refuse_what_fab_would_crash_on() -> Response | None:
     """Answer, before FAB sees them, the requests its own code turns into a 500.
 
-    An id too large for the database overflows the driver; a rison ``q`` such as ``(((``
-    recurses without end in its parser; a login without ``provider`` passes FAB's schema
-    and then fails on the missing key.
+    An id, page or filter value too large for an integer column overflows the driver; a
+    rison ``q`` such as ``(((`` recurses without end in its parser; a login without
+    ``provider`` passes FAB's schema and then fails on the missing key.
     """
     if not is_api_request():
         return None
-    for value in (request.view_args or {}).values():
-        if isinstance(value, int) and value > _MAX_ID:
-            return status_error(404)
+    if _too_large(list((request.view_args or {}).values())):
+        return status_error(404)
     query = request.args.get("q")
     if query:
         try:
-            prison.loads(query)
+            arguments = _read_q(query)
         except RecursionError:
             return status_error(400)
-        except Exception:
-            pass  # FAB's own rison decorator answers every other problem
+        if _too_large(arguments):
+            return status_error(400)
     if request.path == _LOGIN_PATH and request.method == "POST":
         body = request.get_json(silent=True)
         if isinstance(body, dict) and "provider" not in body:
             message = gettext(N_('Say which login provider to use: "db".'))
             return status_error(400, {"provider": message})
     return None
+
+
+def _read_q(query: str) -> Any:
+    """``q`` as FAB reads it: rison, else JSON; None when neither (FAB answers that)."""
+    try:
+        return prison.loads(query)
+    except RecursionError:
+        raise
+    except Exception:  # prison raises more than its ParserException on odd input
+        pass
+    try:
+        return json.loads(query)
+    except ValueError:
+        return None
+
+
+def _too_large(value: Any) -> bool:
+    if isinstance(value, dict):
+        return _too_large(list(value.values()))
+    if isinstance(value, list):
+        return any(_too_large(item) for item in value)
+    return isinstance(value, int) and abs(value) > MAX_ID
 
 
 def init_app(app: Flask) -> None:

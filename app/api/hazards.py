@@ -27,7 +27,7 @@ from app.domain.lifecycle import ACTION_LABELS, FIELDS, Action, available_action
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor
 from app.models import Attachment, Hazard, HazardEvent
-from app.services.attachments import file_path
+from app.services.attachments import IMAGE_TYPES, PDF_TYPE, file_path
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.scoping import attachment_for, hazard_for
 from app.services.transaction import session
@@ -331,6 +331,8 @@ def _with_current_state(exc: ConflictError, actor: Actor, pk: int) -> None:
         exc.current_state, exc.current_version = current.state, current.version
 
 
+# What a stored attachment can be (checked by content when it was uploaded).
+DOWNLOAD_TYPES = (*(content_type for content_type, _ext in IMAGE_TYPES.values()), PDF_TYPE[0])
 _PK = {"name": "pk", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
@@ -445,9 +447,8 @@ def _operations(base: str) -> dict[str, dict[str, Any]]:
                     "200": {
                         "description": "The file",
                         "content": {
-                            "application/octet-stream": {
-                                "schema": {"type": "string", "format": "binary"}
-                            }
+                            content_type: {"schema": {"type": "string", "format": "binary"}}
+                            for content_type in DOWNLOAD_TYPES
                         },
                     },
                     **schemas.error_responses(401, 403, 404),

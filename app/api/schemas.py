@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.domain.fields import FieldSpec, Kind
+from app.domain.fields import MAX_ID, FieldSpec, Kind
 from app.domain.lifecycle import (
     GENERAL_PLAN_FIELDS,
     MAJOR_PLAN_FIELDS,
@@ -32,6 +32,10 @@ FILE_ACTIONS: dict[Action, tuple[str, ...]] = {
 }
 
 
+# Ids are positive and fit an integer column.
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -49,13 +53,13 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
     elif spec.kind is Kind.CHOICE:
         schema = {"type": "string", "enum": list(spec.choices)}
     elif spec.kind is Kind.ID:
-        schema = {"type": "integer", "minimum": 1}
+        schema = dict(ID)
     elif spec.kind is Kind.DECIMAL:
         schema = {"type": "number", "minimum": 0}
     elif spec.kind is Kind.BOOL:
         schema = {"type": "boolean"}
     elif spec.kind is Kind.IDS:
-        schema = {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        schema = {"type": "array", "items": ID}
     elif spec.kind is Kind.MEASURES:
         schema = {
             "type": "array",

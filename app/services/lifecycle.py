@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidError
-from app.domain.fields import field_error
+from app.domain.fields import MAX_ID, field_error
 from app.domain.lifecycle import (
     Action,
     AttachmentFacts,
@@ -247,10 +247,7 @@ def _loose_ids(data: Mapping[str, Any]) -> dict[str, Any]:
     """Reference ids as integers where they parse (the domain reports those that don't)."""
     ids: dict[str, Any] = {}
     for name in ("category_id", "domain_tag_id", "determination_article_id"):
-        try:
-            ids[name] = int(str(data.get(name) or "").strip() or 0) or None
-        except ValueError:
-            ids[name] = None
+        ids[name] = _loose_int(data.get(name)) or None
     return ids
 
 
@@ -263,10 +260,9 @@ def _referenced_ids(data: Mapping[str, Any]) -> set[int]:
         raw = data.get(field) or []
         items = raw.split(",") if isinstance(raw, str) else raw
         for item in items:
-            try:
-                ids.add(int(str(item).strip()))
-            except ValueError:
-                continue
+            number = _loose_int(item)
+            if number is not None:
+                ids.add(number)
     return ids
 
 
@@ -323,10 +319,12 @@ def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts
 
 
 def _loose_int(value: Any) -> int | None:
+    """``value`` as an id to look up, or None (also when no id column could hold it)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= MAX_ID else None
 
 
 def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEvent:

@@ -466,6 +466,25 @@ def test_an_after_photo_added_first_can_then_be_submitted_as_evidence() -> None:
     assert hazard.state == State.PENDING_VERIFICATION
 
 
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        (Action.MERGE, {"original_id": 10**30}),
+        (Action.CONFIRM, {"category_id": 10**30, "grade": "general"}),
+        (Action.ADD_ATTACHMENT, {"photo_ids": [10**30]}),
+        (Action.REMOVE_ATTACHMENT, {"attachment_id": 10**30, "reason": "x"}),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_refused_as_data(
+    action: Action, data: dict[str, object]
+) -> None:
+    # The lookups before the rules used to hand such ids to the driver, which overflowed.
+    world = build_world()
+    hazard = report(world)
+    with pytest.raises(InvalidError):
+        fire(world, "inspector_a", hazard, action, **data)
+
+
 def test_events_are_append_only() -> None:
     world = build_world()
     hazard = report(world)
