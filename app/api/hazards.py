@@ -9,7 +9,9 @@ a ticket changes only through its lifecycle.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 from apispec import APISpec
@@ -89,6 +91,17 @@ def attachment_json(attachment: Attachment) -> dict[str, Any]:
             "HazardApi.attachment", pk=attachment.hazard_id, attachment_id=attachment.id
         ),
     }
+
+
+def content_disposition(attachment: Attachment) -> str:
+    """The original (Chinese) name as RFC 5987 ``filename*``, with a readable ASCII fallback.
+
+    Werkzeug's own fallback strips every Chinese character and leaves names like ``.jpg``.
+    """
+    fallback = f"attachment-{attachment.id}{PurePosixPath(attachment.stored_name).suffix}"
+    return (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(attachment.original_name)}"
+    )
 
 
 def _attachment_not_found() -> NotFoundError:
@@ -292,14 +305,9 @@ class HazardApi(ScopedModelApi):
         path = file_path(found)
         if found.hazard_id != pk or not path.is_file():
             raise _attachment_not_found()
-        # Werkzeug sends the original (Chinese) name as RFC 5987 filename*, ASCII fallback.
-        return send_file(
-            path,
-            mimetype=found.content_type,
-            as_attachment=True,
-            download_name=found.original_name,
-            max_age=0,
-        )
+        response = send_file(path, mimetype=found.content_type, max_age=0)
+        response.headers["Content-Disposition"] = content_disposition(found)
+        return response
 
     # ------------------------------------------------------------------ OpenAPI
 

@@ -230,6 +230,7 @@ def test_a_download_names_the_file_in_chinese(api: ApiUsers, world: World) -> No
     disposition = response.headers["Content-Disposition"]
     assert "attachment" in disposition
     assert "filename*=UTF-8''%E7%8E%B0%E5%9C%BA%E7%85%A7%E7%89%87.jpg" in disposition
+    assert f'filename="attachment-{ids.attachment}.jpg"' in disposition
 
 
 def test_an_attachment_is_only_found_under_its_own_ticket(api: ApiUsers, world: World) -> None:
