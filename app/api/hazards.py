@@ -104,6 +104,10 @@ def content_disposition(attachment: Attachment) -> str:
     )
 
 
+def listing(result: list[dict[str, Any]]) -> Response:
+    return reply(200, {"count": len(result), "result": result})
+
+
 def _attachment_not_found() -> NotFoundError:
     return NotFoundError(Message(N_("Attachment not found.")))
 
@@ -237,15 +241,7 @@ class HazardApi(ScopedModelApi):
     @permission_name("transition")
     @api_errors
     def transition(self, pk: int, action: str) -> Response:
-        actor = current_actor()
-        chosen = parse_action(action)
-        data, files = read_payload(JSON_FORM_FIELDS)
-        version = pop_version(data)
-        try:
-            hazard = fire_transition(actor, pk, chosen, data, version, files)
-        except ConflictError as exc:
-            _with_current_state(exc, actor, pk)
-            raise
+        actor, hazard = _fire(pk, parse_action(action))
         return reply(200, hazard_state(actor, hazard))
 
     @expose("/<int:pk>/events", methods=["GET"])
@@ -254,8 +250,7 @@ class HazardApi(ScopedModelApi):
     @api_errors
     def events(self, pk: int) -> Response:
         hazard = hazard_for(current_actor(), pk)
-        result = [event_json(event) for event in hazard.events]
-        return reply(200, {"count": len(result), "result": result})
+        return listing([event_json(event) for event in hazard.events])
 
     @expose("/<int:pk>/attachments", methods=["GET"])
     @protect()
@@ -268,22 +263,14 @@ class HazardApi(ScopedModelApi):
             .where(Attachment.hazard_id == hazard.id, Attachment.deleted_at.is_(None))
             .order_by(Attachment.id)
         )
-        result = [attachment_json(row) for row in rows]
-        return reply(200, {"count": len(result), "result": result})
+        return listing([attachment_json(row) for row in rows])
 
     @expose("/<int:pk>/attachments", methods=["POST"])
     @protect()
     @permission_name("transition")
     @api_errors
     def add_attachments(self, pk: int) -> Response:
-        actor = current_actor()
-        data, files = read_payload()
-        version = pop_version(data)
-        try:
-            hazard = fire_transition(actor, pk, Action.ADD_ATTACHMENT, data, version, files)
-        except ConflictError as exc:
-            _with_current_state(exc, actor, pk)
-            raise
+        actor, hazard = _fire(pk, Action.ADD_ATTACHMENT)
         event = (
             session()
             .scalars(
@@ -329,6 +316,18 @@ class HazardApi(ScopedModelApi):
                 operation.setdefault("tags", [self.openapi_spec_tag])
                 operation.setdefault("security", [{"jwt": []}])
             paths.setdefault(path, {}).update(operations)
+
+
+def _fire(pk: int, action: Action) -> tuple[Actor, Hazard]:
+    """Fire ``action`` on ticket ``pk`` with the request's data, files and version."""
+    actor = current_actor()
+    data, files = read_payload(JSON_FORM_FIELDS)
+    version = pop_version(data)
+    try:
+        return actor, fire_transition(actor, pk, action, data, version, files)
+    except ConflictError as exc:
+        _with_current_state(exc, actor, pk)
+        raise
 
 
 def _with_current_state(exc: ConflictError, actor: Actor, pk: int) -> None:

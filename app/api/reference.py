@@ -11,16 +11,19 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.api.base import ScopedModelApi
 from app.models import Category, DeterminationArticle, Enterprise, Region
 
-_READ_ONLY = {"get", "get_list"}
+
+class ReferenceApi(ScopedModelApi):
+    """Read-only: a list and single items, nothing else."""
+
+    openapi_spec_tag = "Reference data"
+    include_route_methods = {"get", "get_list"}
 
 
-class RegionApi(ScopedModelApi):
+class RegionApi(ReferenceApi):
     """/api/v1/region/: the region tree within the user's scope."""
 
     datamodel = SQLAInterface(Region)
     resource_name = "region"
-    openapi_spec_tag = "Reference data"
-    include_route_methods = _READ_ONLY
     list_columns = [
         "id",
         "name",
@@ -38,13 +41,11 @@ class RegionApi(ScopedModelApi):
     base_order = ("code", "asc")
 
 
-class EnterpriseApi(ScopedModelApi):
+class EnterpriseApi(ReferenceApi):
     """/api/v1/enterprise/: the enterprises within the user's scope."""
 
     datamodel = SQLAInterface(Enterprise)
     resource_name = "enterprise"
-    openapi_spec_tag = "Reference data"
-    include_route_methods = _READ_ONLY
     list_columns = [
         "id",
         "name",
@@ -70,13 +71,11 @@ class EnterpriseApi(ScopedModelApi):
     base_order = ("name", "asc")
 
 
-class CategoryApi(ScopedModelApi):
+class CategoryApi(ReferenceApi):
     """/api/v1/category/: hazard categories and domain tags in use."""
 
     datamodel = SQLAInterface(Category)
     resource_name = "category"
-    openapi_spec_tag = "Reference data"
-    include_route_methods = _READ_ONLY
     list_columns = ["id", "code", "name", "name_en", "kind", "parent_id", "sort_order"]
     show_columns = list_columns
     search_columns = ["code", "name", "kind", "parent_id"]
@@ -84,13 +83,11 @@ class CategoryApi(ScopedModelApi):
     base_order = ("sort_order", "asc")
 
 
-class DeterminationArticleApi(ScopedModelApi):
+class DeterminationArticleApi(ReferenceApi):
     """/api/v1/determination_article/: what a major hazard's determination basis points to."""
 
     datamodel = SQLAInterface(DeterminationArticle)
     resource_name = "determination_article"
-    openapi_spec_tag = "Reference data"
-    include_route_methods = _READ_ONLY
     list_columns = [
         "id",
         "standard_id",

@@ -6,6 +6,9 @@ import pytest
 from flask import Flask
 
 from app.api import hazards
+from app.api.hazards import HazardApi
+from app.domain.vocabulary import AttachmentKind
+from app.services.attachments import NewFile
 from tests.api.conftest import ApiUsers, bearer, login
 from tests.factories import World, report
 
@@ -124,3 +127,50 @@ def test_there_is_no_generic_edit_or_delete_of_a_ticket(app: Flask) -> None:
         for method in rule.methods or ()
     }
     assert methods.isdisjoint({"PUT", "PATCH", "DELETE"})
+
+
+def test_the_session_language_of_a_browser_applies_to_the_api(api: ApiUsers, world: World) -> None:
+    hazard = report(world)
+    api.client.post("/login/", data={"username": "inspector_a", "password": "safeloop123"})
+    api.client.get("/lang/en")
+    response = api.client.post(f"{H}/{hazard.id}/transition/reject", json={"version": 1})
+    assert response.status_code == 422
+    assert response.get_json()["fields"] == {"reason": "Reason is required."}
+
+
+def test_an_upload_beyond_the_limit_is_a_json_413(
+    ctx: Flask, api: ApiUsers, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ctx.config, "MAX_CONTENT_LENGTH", 1024)
+    hazard = report(world)
+    response = api.post_files(
+        "officer_e1",
+        f"{H}/{hazard.id}/attachments",
+        {"version": 1},
+        {"photos": [NewFile("大照片.jpg", b"\xff" * 4096, AttachmentKind.PHOTO)]},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["code"] == "too_large"
+
+
+def test_lists_obey_filters_order_and_the_page_size_limit(
+    api: ApiUsers, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(3):
+        report(world, title=f"隐患{number}")
+    rejected = report(world, title="误报")
+    api.post(
+        "inspector_a", f"{H}/{rejected.id}/transition/reject", json={"version": 1, "reason": "误报"}
+    )
+    reported = api.get(
+        "inspector_a", f"{H}/?q=(filters:!((col:state,opr:eq,value:reported)),order_column:id)"
+    ).get_json()
+    assert reported["count"] == 3 and rejected.id not in reported["ids"]
+    page = api.get("inspector_a", f"{H}/?q=(page_size:2,page:0)").get_json()
+    assert page["count"] == 4 and len(page["ids"]) == 2
+    assert HazardApi.max_page_size == 100
+    monkeypatch.setattr(HazardApi, "max_page_size", 3)
+    capped = api.get("inspector_a", f"{H}/?q=(page_size:100000)").get_json()
+    assert len(capped["ids"]) == 3
+    refused = api.get("inspector_a", f"{H}/?q=(order_column:description)")
+    assert refused.status_code == 400 and refused.get_json()["code"] == "bad_request"

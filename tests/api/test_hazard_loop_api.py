@@ -269,3 +269,39 @@ def test_a_major_hazard_under_district_supervision_from_report_to_closed(
     ]
     shown = ok(api.get("auditor", f"{H}/{hazard['id']}"))["result"]
     assert shown["supervision_level"] == "county" and shown["extension_count"] == 1
+
+
+def test_a_hazard_fixed_on_the_spot_goes_straight_to_verification(
+    api: ApiUsers, world: World
+) -> None:
+    category = first_id(api, "grid_a", "/api/v1/category/")
+    form = {
+        "title": "配电箱门未关",
+        "description": "配电箱门敞开",
+        "enterprise_id": world.e1.id,
+        "category_id": category,
+        "what_was_done": "已当场关闭并上锁",
+        "fixed_on_spot": "true",
+    }
+    before = jpeg(AttachmentKind.BEFORE_PHOTO, "整改前.jpg")
+    after = jpeg(AttachmentKind.AFTER_PHOTO, "整改后.jpg", colour=(40, 160, 60))
+    # Without the after-photo it is refused, and nothing is created.
+    missing = api.post_files("grid_a", f"{H}/", form, {"before_photos": [before]})
+    assert missing.status_code == 422 and "after_photo_ids" in missing.get_json()["fields"]
+    assert ok(api.get("admin", f"{H}/"))["count"] == 0
+
+    files = {"before_photos": [before], "after_photos": [after]}
+    hazard = ok(api.post_files("grid_a", f"{H}/", form, files), 201)
+    assert hazard["state"] == "pending_verification"
+    assert api.fire("grid_a", hazard, "verify").status_code == 403
+    hazard = ok(
+        api.fire(
+            "inspector_a",
+            hazard,
+            "verify",
+            review_opinion="已关闭",
+            review_date=today().isoformat(),
+            reviewer_name="孙检查员",
+        )
+    )
+    assert [e["action"] for e in timeline(api, "grid_a", hazard)] == ["report_fixed", "verify"]
