@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from apispec import APISpec
-from flask import Response, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.models.filters import BaseFilter
 from flask_login import current_user
@@ -23,6 +23,7 @@ from app.domain.fields import invalid_data_message
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind
+from app.extensions import csrf
 from app.models import Category, DeterminationArticle, Enterprise, Hazard, Region
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
@@ -130,6 +131,22 @@ FILE_PARTS: dict[str, AttachmentKind] = {
 }
 
 
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _check_csrf_of_browser_forms() -> None:
+    """A form sent with a browser's session cookie must carry the CSRF token.
+
+    The API is exempt from CSRF for JWT clients, but any web page can make a browser post a
+    form (no CORS preflight) with its cookies. JSON bodies cannot be sent that way, and a
+    page cannot add an ``Authorization`` header without a preflight.
+    """
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        return
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+
+
 def _bad_body(msgid: str) -> InvalidError:
     return InvalidError(invalid_data_message(), {"body": Message(msgid)})
 
@@ -140,7 +157,8 @@ def read_payload(json_fields: frozenset[str] = frozenset()) -> tuple[dict[str, A
     In a form every value is text; the names in ``json_fields`` (lists of objects such as
     control measures) are read as JSON text.
     """
-    if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+    if request.mimetype in FORM_TYPES:
+        _check_csrf_of_browser_forms()
         data: dict[str, Any] = {key: request.form.get(key) for key in request.form}
         for name in json_fields & data.keys():
             try:

@@ -174,3 +174,29 @@ def test_lists_obey_filters_order_and_the_page_size_limit(
     assert len(capped["ids"]) == 3
     refused = api.get("inspector_a", f"{H}/?q=(order_column:description)")
     assert refused.status_code == 400 and refused.get_json()["code"] == "bad_request"
+
+
+def test_a_form_posted_with_a_browser_cookie_needs_the_csrf_token(
+    ctx: Flask, api: ApiUsers, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Any web page can make a browser post a form with its cookies; JSON and tokens it cannot.
+    hazard = report(world)
+    api.client.post("/login/", data={"username": "officer_e1", "password": "safeloop123"})
+    monkeypatch.setitem(ctx.config, "WTF_CSRF_ENABLED", True)
+    url = f"{H}/{hazard.id}/transition/progress"
+    forged = api.client.post(url, data={"version": "1", "note": "伪造"})
+    assert forged.status_code == 400 and forged.get_json()["code"] == "bad_request"
+    from_a_page = api.client.post(url, json={"version": 1, "note": "页面脚本"})
+    assert from_a_page.status_code == 409  # past the gate: the ticket is not confirmed yet
+    with_token = api.client.post(
+        url, data={"version": "1", "note": "手机"}, headers=api.headers("officer_e1")
+    )
+    assert with_token.status_code == 409
+
+
+@pytest.mark.parametrize("username", ["grid_a", "auditor"])
+def test_every_role_may_read_the_swagger_ui_and_its_document(api: ApiUsers, username: str) -> None:
+    assert api.get(username, "/api/v1/_openapi").status_code == 200
+    api.client.post("/login/", data={"username": username, "password": "safeloop123"})
+    page = api.client.get("/swagger/v1")
+    assert page.status_code == 200 and b"swagger" in page.data.lower()
