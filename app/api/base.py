@@ -31,11 +31,14 @@ from app.services.scoping import enterprises_for, hazards_for, regions_for
 
 
 def current_actor() -> Actor:
-    """The Actor of the request's user (JWT or browser session)."""
+    """The Actor of the request's user (JWT or browser session), looked up once per request."""
     user = getattr(g, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         user = current_user
-    return actor_for(user)
+    cached: Actor | None = g.get("safeloop_actor")
+    if cached is None or cached.user_id != user.id:
+        cached = g.safeloop_actor = actor_for(user)
+    return cached
 
 
 def _categories_for(_actor: Actor) -> sa.Select[Any]:
@@ -182,9 +185,9 @@ def pop_version(data: dict[str, Any]) -> int | None:
     raw = data.pop("version", None)
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool):
-        raw = "x"
     try:
+        if isinstance(raw, bool | float):
+            raise ValueError(raw)  # JSON true or 1.5 is no version
         return int(str(raw).strip())
     except ValueError:
         raise InvalidError(
