@@ -197,21 +197,11 @@ class HazardApi(ScopedModelApi):
         "supervision_deadline",
         "merged_into_id",
     ]
+    # Every listed column filters, except those that make no sense as a filter.
     search_columns = [
-        "code",
-        "title",
-        "state",
-        "grade",
-        "source",
-        "enterprise_id",
-        "township_id",
-        "village_id",
-        "grid_id",
-        "category_id",
-        "overdue",
-        "supervision_level",
-        "reported_at",
-        "deadline",
+        column
+        for column in list_columns
+        if column not in {"id", "version", "address", "overdue_days", "last_event_at"}
     ]
     order_columns = ["id", "code", "reported_at", "deadline", "overdue_days", "last_event_at"]
     base_order = ("last_event_at", "desc")

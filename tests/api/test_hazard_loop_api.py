@@ -38,6 +38,20 @@ def timeline(api: ApiUsers, user: str, hazard: dict[str, Any]) -> list[dict[str,
     return events
 
 
+def verified_by_inspector(api: ApiUsers, hazard: dict[str, Any], opinion: str) -> dict[str, Any]:
+    """The township inspector verifies and closes the ticket today."""
+    return ok(
+        api.fire(
+            "inspector_a",
+            hazard,
+            "verify",
+            review_opinion=opinion,
+            review_date=today().isoformat(),
+            reviewer_name="孙检查员",
+        )
+    )
+
+
 def test_a_general_hazard_from_a_grid_members_phone_to_closed(api: ApiUsers, world: World) -> None:
     category = first_id(api, "grid_a", "/api/v1/category/")
     enterprises = ok(api.get("grid_a", "/api/v1/enterprise/"))
@@ -113,16 +127,7 @@ def test_a_general_hazard_from_a_grid_members_phone_to_closed(api: ApiUsers, wor
 
     # The officer who submitted may not verify; the inspector does.
     assert api.fire("officer_e1", hazard, "verify").status_code == 403
-    hazard = ok(
-        api.fire(
-            "inspector_a",
-            hazard,
-            "verify",
-            review_opinion="现场复查，通道畅通",
-            review_date=today().isoformat(),
-            reviewer_name="孙检查员",
-        )
-    )
+    hazard = verified_by_inspector(api, hazard, "现场复查，通道畅通")
     assert hazard["state"] == "closed" and hazard["version"] == 5
 
     events = timeline(api, "auditor", hazard)
@@ -294,14 +299,5 @@ def test_a_hazard_fixed_on_the_spot_goes_straight_to_verification(
     hazard = ok(api.post_files("grid_a", f"{H}/", form, files), 201)
     assert hazard["state"] == "pending_verification"
     assert api.fire("grid_a", hazard, "verify").status_code == 403
-    hazard = ok(
-        api.fire(
-            "inspector_a",
-            hazard,
-            "verify",
-            review_opinion="已关闭",
-            review_date=today().isoformat(),
-            reviewer_name="孙检查员",
-        )
-    )
+    hazard = verified_by_inspector(api, hazard, "已关闭")
     assert [e["action"] for e in timeline(api, "grid_a", hazard)] == ["report_fixed", "verify"]
