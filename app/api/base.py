@@ -27,7 +27,13 @@ from app.extensions import csrf
 from app.models import Category, DeterminationArticle, Enterprise, Hazard, Region
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
-from app.services.scoping import enterprises_for, hazards_for, regions_for
+from app.services.scoping import (
+    categories_for,
+    determination_articles_for,
+    enterprises_for,
+    hazards_for,
+    regions_for,
+)
 
 
 def current_actor() -> Actor:
@@ -41,22 +47,13 @@ def current_actor() -> Actor:
     return cached
 
 
-def _categories_for(_actor: Actor) -> sa.Select[Any]:
-    # Categories are the same for everyone; only retired ones are hidden.
-    return sa.select(Category).where(Category.active.is_(True))
-
-
-def _articles_for(_actor: Actor) -> sa.Select[Any]:
-    return sa.select(DeterminationArticle)
-
-
 # Each model an API lists, and the scoped query of the rows the actor may see.
 VISIBLE_ROWS: dict[type[Any], Callable[[Actor], sa.Select[Any]]] = {
     Hazard: hazards_for,
     Enterprise: enterprises_for,
     Region: regions_for,
-    Category: _categories_for,
-    DeterminationArticle: _articles_for,
+    Category: categories_for,
+    DeterminationArticle: determination_articles_for,
 }
 
 

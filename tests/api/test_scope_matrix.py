@@ -238,3 +238,17 @@ def test_an_attachment_is_only_found_under_its_own_ticket(api: ApiUsers, world: 
     other = report(world, title="另一个隐患")
     response = api.get("admin", f"{H}/{other.id}/attachments/{ids.attachment}")
     assert response.status_code == 404
+
+
+def test_a_retired_category_is_no_longer_offered(api: ApiUsers) -> None:
+    category = session().scalars(sa.select(Category).order_by(Category.id.desc())).first()
+    assert category is not None
+    category.active = False
+    session().commit()
+    try:
+        assert api.get("grid_a", f"/api/v1/category/{category.id}").status_code == 404
+        listed_ids = api.get("grid_a", "/api/v1/category/?q=(page_size:100)").get_json()["ids"]
+        assert category.id not in listed_ids
+    finally:
+        category.active = True  # reference data outlives the test
+        session().commit()
