@@ -16,4 +16,4 @@ def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's REST APIs to ``appbuilder``, with JSON errors for all of /api/."""
     for api_class in API_CLASSES:
         appbuilder.add_api(api_class)
-    errors.init_app(current_app)
+    errors.init_app(current_app, appbuilder.sm.jwt_manager)

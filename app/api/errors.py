@@ -15,6 +15,7 @@ from typing import Any
 import prison
 from flask import Flask, Response, jsonify, request
 from flask_babel import gettext
+from flask_jwt_extended import JWTManager
 from werkzeug.exceptions import HTTPException
 
 from app.domain.errors import (
@@ -198,8 +199,24 @@ def _too_large(value: Any) -> bool:
     return isinstance(value, int) and abs(value) > MAX_ID
 
 
-def init_app(app: Flask) -> None:
+def _token_refused(*_args: Any) -> Response:
+    return status_error(401)
+
+
+def init_app(app: Flask, jwt_manager: JWTManager) -> None:
     """JSON answers for /api/ errors, whichever code raised them."""
+    # Flask-JWT-Extended answers a malformed, expired or wrong-type token with its own
+    # {"msg"} and 422 by default: to a client every such token means "log in again".
+    for loader in (
+        jwt_manager.invalid_token_loader,
+        jwt_manager.expired_token_loader,
+        jwt_manager.unauthorized_loader,
+        jwt_manager.needs_fresh_token_loader,
+        jwt_manager.revoked_token_loader,
+        jwt_manager.token_verification_failed_loader,
+        jwt_manager.user_lookup_error_loader,
+    ):
+        loader(_token_refused)
     app.register_error_handler(HTTPException, _http_error)
     app.before_request(_refuse_what_fab_would_crash_on)
     app.after_request(_normalise)

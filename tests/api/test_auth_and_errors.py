@@ -200,3 +200,11 @@ def test_every_role_may_read_the_swagger_ui_and_its_document(api: ApiUsers, user
     api.client.post("/login/", data={"username": username, "password": "safeloop123"})
     page = api.client.get("/swagger/v1")
     assert page.status_code == 200 and b"swagger" in page.data.lower()
+
+
+def test_a_bad_or_misused_token_means_log_in_again(api: ApiUsers) -> None:
+    refresh = login(api.client, "grid_a")["refresh"]
+    for token in ("garbage", "a.b.c", refresh):
+        response = api.client.get(f"{H}/", headers=bearer(token))
+        assert response.status_code == 401, token
+        assert response.get_json()["code"] == "unauthorized"
