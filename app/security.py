@@ -62,6 +62,27 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.SYSTEM: [],
 }
 
+# ---- REST API (issue 5) --------------------------------------------------------------------
+# Kept in one block after the table so that parallel edits of the entries above merge cleanly.
+# Reading is for everyone with a scope; reporting and transitions for those who work tickets
+# (the lifecycle then decides, per ticket, which transitions each role may fire).
+_API_READ = [
+    ("HazardApi", "can_get"),
+    ("RegionApi", "can_get"),
+    ("EnterpriseApi", "can_get"),
+    ("CategoryApi", "can_get"),
+    ("DeterminationArticleApi", "can_get"),
+    ("OpenApi", "can_get"),
+    ("SwaggerView", "can_show"),
+]
+_API_WORK = [*_API_READ, ("HazardApi", "can_post"), ("HazardApi", "can_transition")]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _API_WORK
+ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += _API_WORK
+ROLE_PERMISSIONS[roles.GRID_MEMBER] += _API_WORK
+ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
+ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
+# ---- end REST API ---------------------------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

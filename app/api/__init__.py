@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_appbuilder import AppBuilder
+
+from app.api import errors
+from app.api.hazards import HazardApi
+from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
+
+API_CLASSES = (HazardApi, RegionApi, EnterpriseApi, CategoryApi, DeterminationArticleApi)
 
 
 def register(appbuilder: AppBuilder) -> None:
-    """Add SafeLoop's REST APIs to ``appbuilder``."""
+    """Add SafeLoop's REST APIs to ``appbuilder``, with JSON errors for all of /api/."""
+    for api_class in API_CLASSES:
+        appbuilder.add_api(api_class)
+    errors.init_app(current_app, appbuilder.sm.jwt_manager)

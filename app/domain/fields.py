@@ -16,6 +16,9 @@ from typing import Any
 from app.domain.errors import InvalidError
 from app.domain.messages import N_, Message
 
+# The largest id an integer column holds (PostgreSQL's int4); larger ones name no row.
+MAX_ID = 2**31 - 1
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -127,7 +130,7 @@ def _positive_int(value: Any, spec: FieldSpec) -> int:
         number = int(str(value).strip())
     except ValueError:
         number = 0
-    if number <= 0:
+    if number <= 0 or number > MAX_ID:
         raise ValueError(
             Message(
                 N_("%(field)s must be chosen from the list."), {"field": spec.label}, ("field",)

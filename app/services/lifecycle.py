@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.errors import InvalidError
-from app.domain.fields import field_error
+from app.domain.fields import MAX_ID, field_error
 from app.domain.lifecycle import (
     Action,
     AttachmentFacts,
@@ -71,11 +71,14 @@ _CODE_ATTEMPTS = 5
 
 
 def _with_files(
-    data: Mapping[str, Any], ids_by_kind: Mapping[AttachmentKind, list[int]]
+    data: Mapping[str, Any], ids_by_kind: Mapping[AttachmentKind, list[int]], action: Action
 ) -> dict[str, Any]:
     merged = dict(data)
     for kind, ids in ids_by_kind.items():
         field = PHOTO_FIELDS[kind]
+        if action is Action.ADD_ATTACHMENT and kind is not AttachmentKind.DOCUMENT:
+            # Any photo may be added (it keeps its kind); the action lists them all as photos.
+            field = "photo_ids"
         existing = merged.get(field) or []
         if isinstance(existing, str):
             existing = [item for item in existing.split(",") if item.strip()]
@@ -230,7 +233,7 @@ def fire_transition(
         for new_file in files:
             stored = store_file(hazard.id, new_file, actor, PHOTO_FIELDS[new_file.kind])
             ids_by_kind.setdefault(new_file.kind, []).append(stored.id)
-        data = _with_files(data, ids_by_kind)
+        data = _with_files(data, ids_by_kind, action)
         if action in (Action.CONFIRM, Action.EDIT):
             _check_references(_loose_ids(data))
         facts = _facts_for(hazard, action, data)
@@ -244,10 +247,7 @@ def _loose_ids(data: Mapping[str, Any]) -> dict[str, Any]:
     """Reference ids as integers where they parse (the domain reports those that don't)."""
     ids: dict[str, Any] = {}
     for name in ("category_id", "domain_tag_id", "determination_article_id"):
-        try:
-            ids[name] = int(str(data.get(name) or "").strip() or 0) or None
-        except ValueError:
-            ids[name] = None
+        ids[name] = _loose_int(data.get(name)) or None
     return ids
 
 
@@ -260,10 +260,9 @@ def _referenced_ids(data: Mapping[str, Any]) -> set[int]:
         raw = data.get(field) or []
         items = raw.split(",") if isinstance(raw, str) else raw
         for item in items:
-            try:
-                ids.add(int(str(item).strip()))
-            except ValueError:
-                continue
+            number = _loose_int(item)
+            if number is not None:
+                ids.add(number)
     return ids
 
 
@@ -320,10 +319,12 @@ def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts
 
 
 def _loose_int(value: Any) -> int | None:
+    """``value`` as an id to look up, or None (also when no id column could hold it)."""
     try:
-        return int(str(value).strip())
+        number = int(str(value).strip())
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= MAX_ID else None
 
 
 def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEvent:

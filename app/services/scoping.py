@@ -22,7 +22,7 @@ from app.domain.scope import (
     region_column,
     scope_of,
 )
-from app.models import Attachment, Enterprise, Hazard, Region
+from app.models import Attachment, Category, DeterminationArticle, Enterprise, Hazard, Region
 from app.services.transaction import session
 
 T = TypeVar("T")
@@ -80,6 +80,17 @@ def enterprises_for(actor: Actor) -> sa.Select[Any]:
 def regions_for(actor: Actor) -> sa.Select[Any]:
     """The regions ``actor`` may see or choose."""
     return sa.select(Region).where(Region.active.is_(True), scope_clause(Region, scope_of(actor)))
+
+
+def categories_for(actor: Actor) -> sa.Select[Any]:
+    """The hazard categories and domain tags ``actor`` may choose: the same for everyone."""
+    return sa.select(Category).where(Category.active.is_(True))
+
+
+def determination_articles_for(actor: Actor) -> sa.Select[Any]:
+    """The articles a major hazard's basis may cite: the same for everyone, repealed ones too
+    (a ticket keeps the basis that was in force when it was determined)."""
+    return sa.select(DeterminationArticle)
 
 
 def not_found() -> NotFoundError:

@@ -446,6 +446,45 @@ def test_removing_a_photo_is_soft_and_on_the_timeline() -> None:
     assert events_of(hazard)[-2].data["photo_ids"] == [photo.id]
 
 
+def test_an_after_photo_added_first_can_then_be_submitted_as_evidence() -> None:
+    # A phone uploads the after-photo when it is taken and submits the rectification later.
+    world = build_world()
+    hazard = to_rectifying(world, report(world))
+    after = jpeg(AttachmentKind.AFTER_PHOTO, "整改后.jpg", colour=(40, 160, 60))
+    hazard = fire(world, "officer_e1", hazard, Action.ADD_ATTACHMENT, files=[after])
+    photo = session().scalars(sa.select(Attachment).where(Attachment.hazard_id == hazard.id))
+    added = [a for a in photo if a.kind == AttachmentKind.AFTER_PHOTO]
+    assert len(added) == 1 and events_of(hazard)[-1].data["photo_ids"] == [added[0].id]
+    hazard = fire(
+        world,
+        "officer_e1",
+        hazard,
+        Action.SUBMIT,
+        completion_description="通道已清理",
+        after_photo_ids=[added[0].id],
+    )
+    assert hazard.state == State.PENDING_VERIFICATION
+
+
+@pytest.mark.parametrize(
+    ("action", "data"),
+    [
+        (Action.MERGE, {"original_id": 10**30}),
+        (Action.CONFIRM, {"category_id": 10**30, "grade": "general"}),
+        (Action.ADD_ATTACHMENT, {"photo_ids": [10**30]}),
+        (Action.REMOVE_ATTACHMENT, {"attachment_id": 10**30, "reason": "x"}),
+    ],
+)
+def test_an_id_too_large_for_the_database_is_refused_as_data(
+    action: Action, data: dict[str, object]
+) -> None:
+    # The lookups before the rules used to hand such ids to the driver, which overflowed.
+    world = build_world()
+    hazard = report(world)
+    with pytest.raises(InvalidError):
+        fire(world, "inspector_a", hazard, action, **data)
+
+
 def test_events_are_append_only() -> None:
     world = build_world()
     hazard = report(world)
