@@ -15,14 +15,17 @@ _SELF_SERVICE = [
     ("ResetMyPasswordView", "can_this_form_post"),
 ]
 
+# Everyone who signs in has an inbox of deadline notifications.
+_INBOX = [("Inbox", "can_list"), ("Inbox", "can_mark_read"), ("Inbox", "menu_access")]
+
 # Role name -> (view menu, permission) pairs. `flask safeloop init` makes the database match
 # this exactly; screens of later releases add their pairs here and nowhere else.
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
-    roles.DISTRICT_SUPERVISOR: [*_SELF_SERVICE],
-    roles.TOWNSHIP_INSPECTOR: [*_SELF_SERVICE],
-    roles.GRID_MEMBER: [*_SELF_SERVICE],
-    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE],
-    roles.AUDITOR: [*_SELF_SERVICE],
+    roles.DISTRICT_SUPERVISOR: [*_SELF_SERVICE, *_INBOX],
+    roles.TOWNSHIP_INSPECTOR: [*_SELF_SERVICE, *_INBOX],
+    roles.GRID_MEMBER: [*_SELF_SERVICE, *_INBOX],
+    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_INBOX],
+    roles.AUDITOR: [*_SELF_SERVICE, *_INBOX],
     roles.SYSTEM: [],
 }
 

@@ -7,3 +7,7 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
+    from app.views import inbox, jobs
+
+    inbox.register(appbuilder)
+    jobs.register(appbuilder)
