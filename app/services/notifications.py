@@ -155,8 +155,8 @@ def digest_message(
     message["From"] = settings.sender
     message["To"] = recipient.email
     message["Subject"] = Message(
-        N_("SafeLoop: %(count)s hazard deadlines need your attention"),
-        {"count": len(notifications)},
+        N_("SafeLoop: %(count)s deadline notices about %(tickets)s hazards"),
+        {"count": len(notifications), "tickets": len({n.hazard_id for n in notifications})},
     ).render(gettext)
     lines = [f"- {describe(n, gettext)}" for n in notifications]
     message.set_content("\n".join([*lines, ""]))
