@@ -59,8 +59,17 @@ def stop_background(processes: list[subprocess.Popen[bytes]]) -> None:
             process.wait()
 
 
+def _stop(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     import config
+
+    # Ctrl-C (even when started from a shell that ignores it) and a supervisor's SIGTERM both
+    # stop everything in order.
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     from app.services.background import start_embedded_redis
 
     port = int(os.environ.get("PORT", "5000"))
@@ -82,10 +91,12 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         print("\n  Stopping the worker and the scheduler …", flush=True)
         stop_background(processes)
         if redis_server is not None:
-            redis_server.shutdown(save=True, now=True)
+            redis_server.shutdown(save=True)
         print("  SafeLoop stopped.", flush=True)
 
 

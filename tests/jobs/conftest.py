@@ -110,7 +110,7 @@ def embedded_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     try:
         yield f"unix://{socket_path}"
     finally:
-        server.shutdown(save=False, now=True, force=True)
+        server.shutdown(nosave=True)
         with contextlib.suppress(FileNotFoundError):
             socket_path.unlink()
         shutil.rmtree(directory, ignore_errors=True)
