@@ -18,6 +18,8 @@ class AppliedDeadlineStep(Model):
     __tablename__ = "applied_deadline_step"
     __table_args__ = (
         sa.UniqueConstraint("hazard_id", "step", "due_at", name="uq_applied_deadline_step"),
+        # Each step of a sweep reads back the tickets it claimed.
+        sa.Index("ix_applied_deadline_step_sweep", "sweep_id", "step"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,7 +29,7 @@ class AppliedDeadlineStep(Model):
     # The deadline the step was computed from: an extension gives new steps for the new one.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    sweep_id: Mapped[str] = mapped_column(sa.String(36), index=True)
+    sweep_id: Mapped[str] = mapped_column(sa.String(36))
 
 
 class DeadlineSweep(Model):

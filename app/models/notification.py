@@ -21,15 +21,17 @@ class Notification(Model):
         sa.UniqueConstraint(
             "recipient_id", "hazard_id", "step", "due_at", name="uq_notification_step"
         ),
+        # The inbox and its badge: one user's (unread) notifications. Few indexes on purpose:
+        # a sweep may write hundreds of thousands of rows at once.
         sa.Index("ix_notification_recipient_read", "recipient_id", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("ab_user.id"))
-    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"), index=True)
+    hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"))
     step: Mapped[str] = mapped_column(sa.String(40))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sweep_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -71,7 +71,14 @@ def _zone(name: str) -> ZoneInfo:
 def _sqlite_local_date(stored: str | None, zone: str) -> str | None:
     if stored is None:
         return None
-    instant = datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    # Zone offsets are whole minutes, so the local date only changes at a minute boundary:
+    # a sweep over 100,000 tickets parses each distinct minute once ("YYYY-MM-DD HH:MM").
+    return _local_date_of_minute(stored[:16], zone)
+
+
+@lru_cache(maxsize=65536)
+def _local_date_of_minute(minute: str, zone: str) -> str:
+    instant = datetime.fromisoformat(minute).replace(tzinfo=UTC)
     return domain_local_date(instant, _zone(zone)).isoformat()
 
 

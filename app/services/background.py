@@ -121,7 +121,10 @@ class Overview:
 
 
 def _row(job: Job) -> JobRow:
-    error = (job.exc_info or "") if job.is_failed else ""
+    error = ""
+    if job.is_failed:
+        latest = job.latest_result()
+        error = (latest.exc_string if latest else "") or ""
     return JobRow(
         id=job.id,
         description=(job.func_name or "").rsplit(".", 1)[-1] + _args(job),

@@ -29,10 +29,12 @@ import sqlalchemy as sa
 from flask_appbuilder.security.sqla.models import Role, User, assoc_user_role
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from app.domain import roles
 from app.domain.deadlines import DEFAULT_TERMS, SlaTerms, local_date
 from app.domain.lifecycle import (
+    DEADLINE_WATCHES,
     Audience,
     DaysPast,
     DeadlineStep,
@@ -110,19 +112,28 @@ def _due_condition(
     """Tickets for which ``step`` is due at ``now`` (``step_is_due`` as SQL, per policy)."""
     column = getattr(Hazard, step.watch.column)
     cases = []
+    uppers: list[datetime] = []
+    lowers: list[datetime | None] = []
     for policy in policies:
         window = step.window(policy.terms)
         if window is None:
             continue
         start, end = window
+        uppers.append(now - start)
+        lowers.append(now - end if end is not None else None)
         bounds = [column <= now - start]
         if end is not None:
             bounds.append(column > now - end)
         cases.append(sa.and_(_governed_by(policy, policies), *bounds))
     if not cases:
         return sa.false()
+    # The loosest bounds of all policies, stated once, let the database search the deadline
+    # index instead of reading every ticket; the per-policy cases then narrow it down.
+    widest = [column <= max(uppers)]
+    if all(lower is not None for lower in lowers):
+        widest.append(column > min(lower for lower in lowers if lower is not None))
     return sa.and_(
-        column.is_not(None),
+        *widest,
         Hazard.deleted_at.is_(None),
         Hazard.state.in_([s.value for s in step.watch.states]),
         sa.or_(*cases),
@@ -144,16 +155,24 @@ def sweep_deadlines() -> SweepResult:
     most_reminders = max(len(p.terms.reminder_offsets_hours) for p in policies)
     result = SweepResult(str(uuid.uuid4()))
     with atomic() as current:
+        if current.get_bind().dialect.name == "sqlite":
+            # One sweep may touch a large part of the file: a bigger page cache (64 MB) for
+            # this connection saves re-reading the same index pages step after step.
+            current.execute(sa.text("PRAGMA cache_size = -65536"))
         current.add(DeadlineSweep(id=result.sweep_id, started_at=now))
         current.flush()
-        for step in deadline_steps(most_reminders):
-            claimed = _claim(step, _due_condition(step, policies, now), now, result.sweep_id)
-            if not claimed:
-                continue
-            result.steps_applied += claimed
-            if step.action is not None:
-                result.events_written += _escalate(step, actor, now, result.sweep_id)
-            result.notifications += notify(step, now, result.sweep_id)
+        for watch in DEADLINE_WATCHES:
+            steps = [s for s in deadline_steps(most_reminders) if s.watch == watch]
+            claimed = []
+            for step in steps:
+                count = _claim(step, _due_condition(step, policies, now), now, result.sweep_id)
+                if count:
+                    claimed.append(step)
+                    result.steps_applied += count
+            escalations = [step for step in claimed if step.action is not None]
+            result.events_written += _escalate(escalations, actor, now, result.sweep_id)
+            for step in claimed:
+                result.notifications += notify(step, now, result.sweep_id)
         current.execute(
             sa.update(DeadlineSweep)
             .where(DeadlineSweep.id == result.sweep_id)
@@ -194,6 +213,11 @@ def _claim(step: DeadlineStep, due: sa.ColumnElement[bool], now: datetime, sweep
         sa.literal(now, type_=applied.applied_at.type),
         sa.literal(sweep_id),
     ).where(due, ~already)
+    # In ticket order: the claims' index, the tickets' UPDATE and the events' index are then
+    # all written in key order instead of at random (several times faster on a large table).
+    # (``id + 0``: sort the found rows; ordering by the bare key would make SQLite read the
+    # whole table in key order instead of searching the deadline index.)
+    rows = rows.order_by(Hazard.id + 0)
     statement = (
         _insert_ignoring_duplicates(applied)
         .from_select(["hazard_id", "step", "due_at", "applied_at", "sweep_id"], rows)
@@ -232,60 +256,86 @@ def _sql_change(step: DeadlineStep, name: str, value: Any, now: datetime) -> Any
     return value
 
 
-def _escalate(step: DeadlineStep, actor: Actor, now: datetime, sweep_id: str) -> int:
-    """One UPDATE for the claimed tickets, one INSERT … SELECT for their events."""
-    applied = AppliedDeadlineStep
-    claimed_ids = sa.select(applied.hazard_id).where(
-        applied.sweep_id == sweep_id, applied.step == step.key
-    )
-    changes = {name: _sql_change(step, name, value, now) for name, value in step.changes.items()}
-    current = session()
-    current.execute(
-        sa.update(Hazard)
+def _claimed_count(steps: Sequence[DeadlineStep], sweep_id: str) -> Any:
+    """How many of ``steps`` (of one watch) this sweep claimed for the ticket in hand."""
+    applied = aliased(AppliedDeadlineStep)  # not the claim the enclosing statement joins
+    if not steps:
+        return sa.literal(0)
+    return (
+        sa.select(sa.func.count())
         .where(
-            Hazard.id.in_(claimed_ids),
-            sa.select(applied.id).where(_claimed(step, sweep_id)).exists(),
+            applied.hazard_id == Hazard.id,
+            applied.sweep_id == sweep_id,
+            applied.step.in_([step.key for step in steps]),
+            applied.due_at == getattr(Hazard, steps[0].watch.column),
         )
-        .values(**changes, version=Hazard.version + 1, last_event_at=now)
-        .execution_options(synchronize_session=False)
+        .scalar_subquery()
     )
-    assert step.action is not None
-    events = sa.select(
-        Hazard.id,
-        Hazard.version,
-        sa.literal(step.action.value),
-        Hazard.state,
-        Hazard.state,
-        sa.literal(actor.user_id),
-        sa.literal(actor.name),
-        sa.literal(",".join(sorted(actor.roles))),
-        sa.literal(now, type_=HazardEvent.occurred_at.type),
-        sa.null(),
-        _json_literal(step.event_data),
-        Hazard.version,
-    ).where(_claimed(step, sweep_id))
-    inserted = current.execute(
-        sa.insert(HazardEvent).from_select(
-            [
-                "hazard_id",
-                "seq",
-                "action",
-                "from_state",
-                "to_state",
-                "actor_id",
-                "actor_name",
-                "actor_roles",
-                "occurred_at",
-                "comment",
-                "data",
-                "version",
-            ],
-            events,
+
+
+def _escalate(steps: Sequence[DeadlineStep], actor: Actor, now: datetime, sweep_id: str) -> int:
+    """Apply the escalation ``steps`` of one watch, in order: per step one UPDATE of the
+    tickets and one INSERT … SELECT of their events.
+
+    A ticket that reaches several levels in one sweep (catching up) is updated once, by the
+    step of its highest level, which bumps its version by the number of levels reached; each
+    level's event then takes the version it stands for (seq = version, one event per version).
+    """
+    current = session()
+    for index, step in enumerate(steps):
+        later = steps[index + 1 :]
+        changes = {
+            name: _sql_change(step, name, value, now) for name, value in step.changes.items()
+        }
+        bump = _claimed_count(steps[: index + 1], sweep_id)
+        # UPDATE … FROM applied_deadline_step: driven by this sweep's claims, not the tickets.
+        current.execute(
+            sa.update(Hazard)
+            .where(_claimed(step, sweep_id), _claimed_count(later, sweep_id) == 0)
+            .values(**changes, version=Hazard.version + bump, last_event_at=now)
+            .execution_options(synchronize_session=False)
         )
-    )
+    written = 0
+    for index, step in enumerate(steps):
+        assert step.action is not None
+        seq = Hazard.version - _claimed_count(steps[index + 1 :], sweep_id)
+        events = sa.select(
+            Hazard.id,
+            seq,
+            sa.literal(step.action.value),
+            Hazard.state,
+            Hazard.state,
+            sa.literal(actor.user_id),
+            sa.literal(actor.name),
+            sa.literal(",".join(sorted(actor.roles))),
+            sa.literal(now, type_=HazardEvent.occurred_at.type),
+            sa.null(),
+            _json_literal(step.event_data),
+            seq,
+        ).where(_claimed(step, sweep_id))
+        inserted = current.execute(
+            sa.insert(HazardEvent).from_select(
+                [
+                    "hazard_id",
+                    "seq",
+                    "action",
+                    "from_state",
+                    "to_state",
+                    "actor_id",
+                    "actor_name",
+                    "actor_roles",
+                    "occurred_at",
+                    "comment",
+                    "data",
+                    "version",
+                ],
+                events,
+            )
+        )
+        written += _rowcount(inserted)
     # The ORM may hold tickets in the identity map; their version is stale now.
     current.expire_all()
-    return _rowcount(inserted)
+    return written
 
 
 def _json_literal(value: dict[str, Any]) -> Any:

@@ -76,7 +76,7 @@ def inbox(user_id: int, *, unread_only: bool = False, limit: int = 50, offset: i
         sa.select(Notification)
         .join(Hazard, Hazard.id == Notification.hazard_id)
         .where(Notification.recipient_id == user_id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc())
+        .order_by(Notification.id.desc())  # ids grow with time
         .limit(limit)
         .offset(offset)
     )

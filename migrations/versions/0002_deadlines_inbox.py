@@ -2,7 +2,7 @@
 
 Revision ID: 0002_deadlines_inbox
 Revises: 0001_initial
-Create Date: 2026-11-24 00:07:56.605289
+Create Date: 2026-11-24 00:38:18.347559
 
 """
 from alembic import op
@@ -43,7 +43,7 @@ def upgrade():
     sa.UniqueConstraint('hazard_id', 'step', 'due_at', name='uq_applied_deadline_step')
     )
     with op.batch_alter_table('applied_deadline_step', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_applied_deadline_step_sweep_id'), ['sweep_id'], unique=False)
+        batch_op.create_index('ix_applied_deadline_step_sweep', ['sweep_id', 'step'], unique=False)
 
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -61,8 +61,6 @@ def upgrade():
     sa.UniqueConstraint('recipient_id', 'hazard_id', 'step', 'due_at', name='uq_notification_step')
     )
     with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_notification_created_at'), ['created_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_notification_hazard_id'), ['hazard_id'], unique=False)
         batch_op.create_index('ix_notification_recipient_read', ['recipient_id', 'read_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_notification_sweep_id'), ['sweep_id'], unique=False)
 
@@ -74,12 +72,10 @@ def downgrade():
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_notification_sweep_id'))
         batch_op.drop_index('ix_notification_recipient_read')
-        batch_op.drop_index(batch_op.f('ix_notification_hazard_id'))
-        batch_op.drop_index(batch_op.f('ix_notification_created_at'))
 
     op.drop_table('notification')
     with op.batch_alter_table('applied_deadline_step', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_applied_deadline_step_sweep_id'))
+        batch_op.drop_index('ix_applied_deadline_step_sweep')
 
     op.drop_table('applied_deadline_step')
     with op.batch_alter_table('deadline_sweep', schema=None) as batch_op:

@@ -17,7 +17,6 @@ import time_machine
 from flask import Flask
 
 from app.extensions import db
-from tests.conftest import wipe_data
 from tests.factories import SHANGHAI, World, build_world
 
 # Rows of the sweep's own tables point at tickets and users: remove them first.
@@ -32,15 +31,13 @@ def wipe_job_data() -> None:
 
 
 @pytest.fixture
-def ctx(app: Flask) -> Iterator[Flask]:
-    """An app context for one test; the test's data (including the inbox) is wiped after."""
-    with app.app_context():
-        try:
-            yield app
-        finally:
-            wipe_job_data()
-            wipe_data()
-            db.session.remove()
+def ctx(ctx: Flask) -> Iterator[Flask]:
+    """The suite's ``ctx``, whose clean-up first removes the sweep's rows (they point at the
+    tickets and users the suite's clean-up removes)."""
+    try:
+        yield ctx
+    finally:
+        wipe_job_data()
 
 
 @pytest.fixture

@@ -50,3 +50,11 @@ def sweep_together(barrier: str, parties: int) -> dict[str, int]:
     result = sweep_deadlines()
     current_app.logger.info("swept: %s", result)
     return {"steps": result.steps_applied, "events": result.events_written}
+
+
+@background_job(JobPolicy(timeout=30, retry_intervals=(1,)))
+def fail(transient: bool) -> None:
+    """Fail with a transient error (the database was away) or a permanent one (a bug)."""
+    if transient:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("database is locked"))
+    raise ValueError("a bug in a job")

@@ -165,3 +165,41 @@ def test_two_workers_sweeping_at_once_against_real_redis_write_nothing_twice(
         .having(sa.func.count() > 1)
     ).all()
     assert duplicates == []
+
+
+def test_a_failed_job_shows_on_the_jobs_screen_with_its_error_and_can_be_queued_again(
+    ctx: Flask, world: World, embedded_redis_url: str
+) -> None:
+    from tests.jobs.test_screens import login
+
+    with scratch_queue(embedded_redis_url) as queue:
+        from app.jobs import policy_of
+
+        options = policy_of(jobs_for_tests.fail).enqueue_options()
+        permanent = queue.enqueue(jobs_for_tests.fail, False, **options)
+        transient = queue.enqueue(jobs_for_tests.fail, True, **options)
+        finish(start_worker(ctx, embedded_redis_url, queue.name))
+        permanent.refresh()
+        transient.refresh()
+        # A bug fails at once; a transient error is retried with back-off (one second here).
+        assert permanent.is_failed and permanent.retries_left == 0
+        assert transient.get_status() in ("scheduled", "failed") and transient.retries_left == 0
+
+        saved = dict(ctx.config)
+        ctx.config.update(SAFELOOP_REDIS_URL=embedded_redis_url, SAFELOOP_QUEUE=queue.name)
+        ctx.extensions.pop("safeloop_redis", None)
+        try:
+            admin = login(ctx, "admin")
+            page = admin.get("/jobs/").get_data(as_text=True)
+            assert "ValueError: a bug in a job" in page
+            assert permanent.id in page
+            response = admin.post(
+                "/jobs/requeue", data={"job_id": permanent.id}, follow_redirects=True
+            )
+            assert "已重新排队" in response.get_data(as_text=True)
+            permanent.refresh()
+            assert permanent.get_status() == "queued"
+        finally:
+            ctx.config.clear()
+            ctx.config.update(saved)
+            ctx.extensions.pop("safeloop_redis", None)
