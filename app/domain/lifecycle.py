@@ -873,6 +873,9 @@ def _confirm(
         "confirmed_at": facts.now,
         "confirmed_by_id": actor.user_id,
         "confirm_due_at": None,
+        # A late confirmation is late no more: the next deadline is what counts now.
+        "overdue": False,
+        "overdue_days": 0,
     }
     for optional in ("sub_grade", "nature", "responsible_phone"):
         if clean[optional] is not None:
@@ -952,6 +955,9 @@ def _control(
     changes: dict[str, Any] = {"control_due_at": None}
     if ticket.state == State.CONFIRMED:
         changes["controlled_at"] = facts.now
+        # The control deadline is met (late or not); a rectification deadline still counts.
+        if ticket.deadline is None or ticket.deadline > facts.now:
+            changes.update(overdue=False, overdue_days=0)
     return Decision(
         Action.CONTROL,
         State(ticket.state),

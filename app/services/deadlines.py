@@ -171,8 +171,9 @@ def sweep_deadlines() -> SweepResult:
                     result.steps_applied += count
             escalations = [step for step in claimed if step.action is not None]
             result.events_written += _escalate(escalations, actor, now, result.sweep_id)
-            for step in claimed:
-                result.notifications += notify(step, now, result.sweep_id)
+            for index, step in enumerate(claimed):
+                later = [s for s in claimed[index + 1 :] if s.stage is step.stage]
+                result.notifications += notify(step, now, result.sweep_id, later)
         current.execute(
             sa.update(DeadlineSweep)
             .where(DeadlineSweep.id == result.sweep_id)
@@ -365,9 +366,15 @@ def _audience_rows(audience: Audience) -> list[tuple[sa.ColumnElement[bool], str
     return [(UserScope.region_id == Hazard.district_id, roles.DISTRICT_SUPERVISOR)]
 
 
-def notify(step: DeadlineStep, now: datetime, sweep_id: str) -> int:
+def notify(
+    step: DeadlineStep, now: datetime, sweep_id: str, later: Sequence[DeadlineStep] = ()
+) -> int:
     """Put a notification in the inbox of everyone ``step`` tells, for each ticket this sweep
-    claimed it for; a notification that exists already is not written again."""
+    claimed it for; a notification that exists already is not written again.
+
+    A ticket this sweep also took to a ``later`` step (catching up on several levels) is told
+    once, by its highest level, whose audience includes the lower levels' audiences.
+    """
     applied = AppliedDeadlineStep
     count = 0
     for audience in step.audiences:
@@ -387,6 +394,7 @@ def notify(step: DeadlineStep, now: datetime, sweep_id: str) -> int:
                 .join(User, sa.and_(User.id == UserScope.user_id, User.active.is_(True)))
                 .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
                 .join(Role, sa.and_(Role.id == assoc_user_role.c.role_id, Role.name == role_name))
+                .where(_claimed_count(later, sweep_id) == 0)
             )
             statement = (
                 _insert_ignoring_duplicates(Notification)
