@@ -194,7 +194,10 @@ def _insert_ignoring_duplicates(model: type[Any]) -> Any:
     return insert(model)
 
 
-def _rowcount(result: Any) -> int:
+def _execute_counting(statement: Any) -> int:
+    """Execute an INSERT … SELECT and return how many rows it wrote (SQLAlchemy keeps the
+    row count of INSERTs only when asked to)."""
+    result = session().execute(statement.execution_options(preserve_rowcount=True))
     return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
@@ -224,7 +227,7 @@ def _claim(step: DeadlineStep, due: sa.ColumnElement[bool], now: datetime, sweep
         .from_select(["hazard_id", "step", "due_at", "applied_at", "sweep_id"], rows)
         .on_conflict_do_nothing()
     )
-    return _rowcount(session().execute(statement))
+    return _execute_counting(statement)
 
 
 def _claimed(step: DeadlineStep, sweep_id: str) -> sa.ColumnElement[bool]:
@@ -314,7 +317,7 @@ def _escalate(steps: Sequence[DeadlineStep], actor: Actor, now: datetime, sweep_
             _json_literal(step.event_data),
             seq,
         ).where(_claimed(step, sweep_id))
-        inserted = current.execute(
+        written += _execute_counting(
             sa.insert(HazardEvent).from_select(
                 [
                     "hazard_id",
@@ -333,7 +336,6 @@ def _escalate(steps: Sequence[DeadlineStep], actor: Actor, now: datetime, sweep_
                 events,
             )
         )
-        written += _rowcount(inserted)
     # The ORM may hold tickets in the identity map; their version is stale now.
     current.expire_all()
     return written
@@ -404,7 +406,7 @@ def notify(
                 )
                 .on_conflict_do_nothing()
             )
-            count += _rowcount(session().execute(statement))
+            count += _execute_counting(statement)
     return count
 
 
