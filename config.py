@@ -94,3 +94,17 @@ SAFELOOP_MAJOR_MAX_RECTIFY_DAYS = 90
 SAFELOOP_RETENTION_DAYS = int(os.environ.get("SAFELOOP_RETENTION_DAYS", "0"))
 # The user jobs act as (AuditMixin-style columns and events need a real user).
 SAFELOOP_SYSTEM_USERNAME = "system"
+
+# ---------------------------------------------------------------- background jobs (RQ)
+# The queue SafeLoop's jobs go to; workers listen to it by default.
+SAFELOOP_QUEUE = os.environ.get("SAFELOOP_QUEUE", "safeloop")
+# When the deadline sweep runs: a cron string, evaluated in UTC by RQ 2.x (every 5 minutes).
+SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
+# E-mail digests of the inbox, only where an SMTP host is set.
+SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")
+SAFELOOP_SMTP_PORT = int(os.environ.get("SAFELOOP_SMTP_PORT", "25"))
+SAFELOOP_SMTP_SENDER = os.environ.get("SAFELOOP_SMTP_SENDER", "safeloop@localhost")
+SAFELOOP_SMTP_USERNAME = os.environ.get("SAFELOOP_SMTP_USERNAME", "")
+SAFELOOP_SMTP_PASSWORD = os.environ.get("SAFELOOP_SMTP_PASSWORD", "")
+# "" (plain, e.g. a local relay), "starttls" or "ssl".
+SAFELOOP_SMTP_SECURITY = os.environ.get("SAFELOOP_SMTP_SECURITY", "")

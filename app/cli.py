@@ -1,4 +1,4 @@
-"""``flask safeloop …`` commands: set up roles and permissions, load reference and demo data."""
+"""``flask safeloop …`` commands: set-up (roles, permissions, data) and the background processes."""
 
 from __future__ import annotations
 
@@ -100,6 +100,45 @@ def import_archive_command(path: Path) -> None:
     with _backup_refusals():
         summary = import_archive(path)
     click.echo(f"Restored {_describe(summary)}. Run `flask db upgrade` if this code is newer.")
+
+
+@safeloop.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    metavar="NAME",
+    help="Queue to listen to (repeatable; default SAFELOOP_QUEUE).",
+)
+def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker for SafeLoop's jobs (as many as wanted, on any machine)."""
+    from app.jobs.worker import FlaskAppWorker
+    from app.services.background import queue_name, redis_connection
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    worker = FlaskAppWorker(
+        list(queues) or [queue_name()], connection=redis_connection(), flask_app=app
+    )
+    # The scheduler inside the worker moves retries (back-off) back onto the queue.
+    worker.work(burst=burst, with_scheduler=True)
+
+
+@safeloop.command("scheduler")
+@click.option("--queue", "queue", default=None, metavar="NAME", help="Queue to enqueue to.")
+def scheduler_command(queue: str | None) -> None:
+    """Run the one cron process: enqueue the deadline sweep on SAFELOOP_SWEEP_CRON (UTC)."""
+    from app.jobs import sweep_deadlines
+    from app.jobs.scheduler import build_scheduler
+    from app.services.background import enqueue, queue_name, redis_connection
+
+    name = queue or queue_name()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = build_scheduler(app, redis_connection(), name)
+    # Catch up at once after a stop; the sweep is idempotent.
+    enqueue(sweep_deadlines, queue_name=name)
+    click.echo(f"Deadline sweep on {name!r}: cron {app.config['SAFELOOP_SWEEP_CRON']!r} (UTC).")
+    scheduler.start()
 
 
 def init_app(app: Flask) -> None:

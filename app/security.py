@@ -15,6 +15,9 @@ _SELF_SERVICE = [
     ("ResetMyPasswordView", "can_this_form_post"),
 ]
 
+# Everyone who signs in has an inbox of deadline notifications.
+_INBOX = [("Inbox", "can_list"), ("Inbox", "can_mark_read"), ("Inbox", "menu_access")]
+
 # Role name -> (view menu, permission) pairs. `flask safeloop init` makes the database match
 # this exactly; screens of later releases add their pairs here and nowhere else.
 _READ_HAZARDS = [
@@ -46,19 +49,27 @@ _READ_RESPONSIBILITIES = [
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.DISTRICT_SUPERVISOR: [
         *_SELF_SERVICE,
+        *_INBOX,
         *_WORK_ON_HAZARDS,
         *_READ_ENTERPRISES,
         *_READ_RESPONSIBILITIES,
     ],
     roles.TOWNSHIP_INSPECTOR: [
         *_SELF_SERVICE,
+        *_INBOX,
         *_WORK_ON_HAZARDS,
         *_READ_ENTERPRISES,
         *_READ_RESPONSIBILITIES,
     ],
-    roles.GRID_MEMBER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS],
-    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
-    roles.AUDITOR: [*_SELF_SERVICE, *_READ_HAZARDS, *_READ_ENTERPRISES, *_READ_RESPONSIBILITIES],
+    roles.GRID_MEMBER: [*_SELF_SERVICE, *_INBOX, *_WORK_ON_HAZARDS],
+    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_INBOX, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.AUDITOR: [
+        *_SELF_SERVICE,
+        *_INBOX,
+        *_READ_HAZARDS,
+        *_READ_ENTERPRISES,
+        *_READ_RESPONSIBILITIES,
+    ],
     roles.SYSTEM: [],
 }
 

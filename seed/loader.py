@@ -35,13 +35,14 @@ from app.services import clock
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.sla import terms_for
 from app.services.territory import add_region, register_enterprise
 from app.services.transaction import atomic, session
 from app.services.users import ensure_user
 from seed import demo_data, reference_data
 
 DEMO_PASSWORD = "safeloop123"
-DEMO_HAZARD_COUNT = 200
+DEMO_HAZARD_COUNT = 206
 
 
 # --------------------------------------------------------------------------- reference data
@@ -434,6 +435,9 @@ def demo_photo(label: str, taken: datetime, colour: tuple[int, int, int]) -> byt
 SCENARIOS: list[tuple[str, int]] = [
     ("reported", 22),
     ("reported_overdue", 6),
+    # Their confirmation falls due a few minutes after seeding: `make run` shows the deadline
+    # sweep filling the inbox as they pass.
+    ("reported_due_soon", 6),
     ("rejected", 10),
     ("merged", 5),
     ("confirmed", 14),
@@ -697,6 +701,11 @@ class DemoHazards:
 
     def _reported(self) -> None:
         self._report(self.random.uniform(0.05, 0.8), public_place=self.random.random() < 0.3)
+
+    def _reported_due_soon(self) -> None:
+        confirm_within = timedelta(hours=terms_for(Grade.GENERAL.value).confirm_hours)
+        due_in = timedelta(minutes=2 + 2 * self.random.randint(1, 6))
+        self._report((confirm_within - due_in) / timedelta(days=1))
 
     def _reported_overdue(self) -> None:
         self._report(self.random.uniform(1.5, 4))

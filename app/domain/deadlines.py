@@ -21,6 +21,11 @@ class SlaTerms:
     max_extensions: int
     # A listed hazard's extension must be asked this many working days before its deadline.
     extension_lead_working_days: int = 0
+    # Hours before a deadline at which reminders go out, e.g. (72, 24).
+    reminder_offsets_hours: tuple[int, ...] = (72, 24)
+    # Hours after a deadline at which the ticket reaches escalation level 1, 2, 3
+    # (enterprise → township → district).
+    escalation_offsets_hours: tuple[int, ...] = (0, 24, 72)
 
 
 DEFAULT_TERMS = {
@@ -34,6 +39,7 @@ DEFAULT_TERMS = {
         review_days=10,
         max_extensions=2,
         extension_lead_working_days=15,
+        reminder_offsets_hours=(360, 168, 72, 24),
     ),
 }
 

@@ -17,7 +17,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from app.domain import roles
-from app.domain.deadlines import SlaTerms, add_working_days, end_of_local_day, local_date
+from app.domain.deadlines import (
+    SlaTerms,
+    add_working_days,
+    end_of_local_day,
+    local_date,
+    overdue_days,
+)
 from app.domain.errors import (
     ConflictError,
     DomainError,
@@ -69,6 +75,9 @@ class Action(StrEnum):
     REMOVE_ATTACHMENT = "remove_attachment"
     # Written on the original ticket when a duplicate is merged into it.
     MERGED_IN = "merged_in"
+    # Written by the deadline sweep (as the system user), never fired by a person.
+    OVERDUE = "overdue"
+    ESCALATE = "escalate"
 
 
 ACTION_LABELS = {
@@ -92,7 +101,12 @@ ACTION_LABELS = {
     Action.ADD_ATTACHMENT: N_("Add photos or documents"),
     Action.REMOVE_ATTACHMENT: N_("Remove attachment"),
     Action.MERGED_IN: N_("Duplicate merged in"),
+    Action.OVERDUE: N_("Marked overdue"),
+    Action.ESCALATE: N_("Escalated"),
 }
+
+# Actions only the system writes; nobody can ask for them.
+SYSTEM_ACTIONS = frozenset({Action.MERGED_IN, Action.OVERDUE, Action.ESCALATE})
 
 CREATING_ACTIONS = frozenset({Action.REPORT, Action.REPORT_FIXED})
 REPORTING_ROLES = (
@@ -711,7 +725,7 @@ def parse_action(name: str) -> Action:
         action = Action(name)
     except ValueError:
         action = None
-    if action is None or action is Action.MERGED_IN:
+    if action is None or action in SYSTEM_ACTIONS:
         raise NotFoundError(Message(N_("Unknown transition: %(action)s."), {"action": name}))
     return action
 
@@ -859,6 +873,9 @@ def _confirm(
         "confirmed_at": facts.now,
         "confirmed_by_id": actor.user_id,
         "confirm_due_at": None,
+        # A late confirmation is late no more: the next deadline is what counts now.
+        "overdue": False,
+        "overdue_days": 0,
     }
     for optional in ("sub_grade", "nature", "responsible_phone"):
         if clean[optional] is not None:
@@ -938,6 +955,9 @@ def _control(
     changes: dict[str, Any] = {"control_due_at": None}
     if ticket.state == State.CONFIRMED:
         changes["controlled_at"] = facts.now
+        # The control deadline is met (late or not); a rectification deadline still counts.
+        if ticket.deadline is None or ticket.deadline > facts.now:
+            changes.update(overdue=False, overdue_days=0)
     return Decision(
         Action.CONTROL,
         State(ticket.state),
@@ -1604,11 +1624,248 @@ def is_open(state: str) -> bool:
     return state not in FINAL_STATES
 
 
+# --------------------------------------------------------------------------- deadline steps
+#
+# The deadline sweep's rules, as data. A *watch* says which deadline column counts in which
+# states and who answers for it; a *step* is one thing that happens relative to that deadline:
+# a reminder before it (notify only) or an escalation level after it (the ticket changes and
+# gets an event). The service turns each step into set-based SQL (one UPDATE for the tickets,
+# one INSERT … SELECT for their events); :func:`decide_deadline_step` is the same rule for one
+# ticket, so both paths write the same changes and the same event.
+
+
+class DeadlineKind(StrEnum):
+    """The deadlines of DOMAIN.md that the sweep watches."""
+
+    CONFIRM = "confirm"
+    CONTROL = "control"
+    RECTIFY = "rectify"
+    REVIEW = "review"
+
+
+class Audience(StrEnum):
+    """Who is told: the responsible enterprise's officers, the township's inspectors, the
+    district's supervisors. A ticket without an enterprise is answered for by its township."""
+
+    ENTERPRISE = "enterprise"
+    TOWNSHIP = "township"
+    DISTRICT = "district"
+
+
+class Stage(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class DeadlineWatch:
+    """One deadline column, the open states in which it counts, and who answers for it."""
+
+    kind: DeadlineKind
+    column: str
+    states: frozenset[State]
+    responsible: Audience
+    label: str
+
+
+DEADLINE_WATCHES: tuple[DeadlineWatch, ...] = (
+    DeadlineWatch(
+        DeadlineKind.CONFIRM,
+        "confirm_due_at",
+        frozenset({State.REPORTED}),
+        Audience.TOWNSHIP,
+        N_("confirmation"),
+    ),
+    DeadlineWatch(
+        DeadlineKind.CONTROL,
+        "control_due_at",
+        frozenset({State.CONFIRMED}),
+        Audience.ENTERPRISE,
+        N_("interim control"),
+    ),
+    DeadlineWatch(
+        DeadlineKind.RECTIFY,
+        "deadline",
+        frozenset({State.CONFIRMED, State.CONTROLLED, State.RECTIFYING}),
+        Audience.ENTERPRISE,
+        N_("rectification"),
+    ),
+    DeadlineWatch(
+        DeadlineKind.REVIEW,
+        "review_due_at",
+        frozenset({State.PENDING_VERIFICATION}),
+        Audience.TOWNSHIP,
+        N_("verification"),
+    ),
+)
+
+# Escalation level -> who is told besides the party responsible for the deadline. Level 1 is
+# the responsible party itself (the enterprise, for its own deadlines).
+ESCALATION_AUDIENCES: dict[int, tuple[Audience, ...]] = {
+    1: (),
+    2: (Audience.TOWNSHIP,),
+    3: (Audience.TOWNSHIP, Audience.DISTRICT),
+}
+ESCALATION_LABELS = {
+    0: N_("not escalated"),
+    1: N_("enterprise"),
+    2: N_("township"),
+    3: N_("district"),
+}
+
+
+@dataclass(frozen=True)
+class RaiseTo:
+    """A change that raises an integer column to ``level`` and never lowers it."""
+
+    level: int
+
+
+@dataclass(frozen=True)
+class DaysPast:
+    """A change to the whole local days past the deadline in ``column`` (at least 1)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class DeadlineStep:
+    """The ``number``-th reminder before, or escalation level ``number`` after, a deadline."""
+
+    watch: DeadlineWatch
+    stage: Stage
+    number: int
+    action: Action | None  # the event it writes; None: it only notifies
+    changes: Mapping[str, Any]  # column -> plain value, RaiseTo or DaysPast
+    audiences: tuple[Audience, ...]
+
+    @property
+    def key(self) -> str:
+        """Stable name of the step, e.g. ``rectify:escalation2``; applied once per deadline."""
+        return f"{self.watch.kind.value}:{self.stage.value}{self.number}"
+
+    @property
+    def event_data(self) -> dict[str, Any]:
+        """The event's JSON data (the same on the set-based and the per-ticket path)."""
+        return {"deadline": self.watch.kind.value, "step": self.key, "level": self.number}
+
+    def window(self, terms: SlaTerms) -> tuple[timedelta, timedelta | None] | None:
+        """When the step is due, relative to the deadline: ``[start, end)``; None if the policy
+        has no such step. A reminder stops being due when the next one (or the deadline) comes,
+        so a sweep that missed runs sends the latest reminder only; an escalation stays due
+        until it is applied, so every level is reached, in order."""
+        if self.stage is Stage.REMINDER:
+            offsets = sorted(terms.reminder_offsets_hours, reverse=True)
+            if self.number > len(offsets):
+                return None
+            later = offsets[self.number] if self.number < len(offsets) else 0
+            return timedelta(hours=-offsets[self.number - 1]), timedelta(hours=-later)
+        escalations = terms.escalation_offsets_hours
+        if self.number > len(escalations):
+            return None
+        return timedelta(hours=escalations[self.number - 1]), None
+
+
+def _reminder(watch: DeadlineWatch, number: int) -> DeadlineStep:
+    return DeadlineStep(watch, Stage.REMINDER, number, None, {}, (watch.responsible,))
+
+
+def _escalation(watch: DeadlineWatch, level: int) -> DeadlineStep:
+    audiences = tuple(dict.fromkeys((watch.responsible, *ESCALATION_AUDIENCES[level])))
+    return DeadlineStep(
+        watch,
+        Stage.ESCALATION,
+        level,
+        Action.OVERDUE if level == 1 else Action.ESCALATE,
+        {
+            "overdue": True,
+            "overdue_days": DaysPast(watch.column),
+            "escalation_level": RaiseTo(level),
+        },
+        audiences,
+    )
+
+
+def deadline_steps(reminder_count: int) -> list[DeadlineStep]:
+    """Every deadline step, in the order a sweep applies them (``reminder_count``: the most
+    reminders any policy has)."""
+    steps: list[DeadlineStep] = []
+    for watch in DEADLINE_WATCHES:
+        steps += [_reminder(watch, n) for n in range(1, reminder_count + 1)]
+        steps += [_escalation(watch, level) for level in sorted(ESCALATION_AUDIENCES)]
+    return steps
+
+
+def deadline_step(key: str) -> DeadlineStep | None:
+    """The step stored as ``key`` (e.g. ``rectify:escalation2``), or None if there is none."""
+    kind, _, rest = key.partition(":")
+    watch = next((w for w in DEADLINE_WATCHES if w.kind.value == kind), None)
+    for stage in Stage:
+        number = rest.removeprefix(stage.value)
+        if watch is None or number == rest or not number.isdigit():
+            continue
+        if stage is Stage.REMINDER and int(number) >= 1:
+            return _reminder(watch, int(number))
+        if stage is Stage.ESCALATION and int(number) in ESCALATION_AUDIENCES:
+            return _escalation(watch, int(number))
+    return None
+
+
+def step_is_due(
+    step: DeadlineStep, due_at: datetime | None, terms: SlaTerms, now: datetime
+) -> bool:
+    """Whether ``step`` is due at ``now`` for a deadline at ``due_at`` under ``terms``."""
+    window = step.window(terms)
+    if due_at is None or window is None:
+        return False
+    start, end = window
+    return due_at + start <= now and (end is None or now < due_at + end)
+
+
+def ticket_step_is_due(ticket: Ticket, step: DeadlineStep, facts: Facts) -> bool:
+    """Whether ``step`` is due for ``ticket`` now: open in a watched state, not deleted, and
+    inside the step's window of its current deadline (an extension moves the window)."""
+    return (
+        ticket.deleted_at is None
+        and State(ticket.state) in step.watch.states
+        and step_is_due(
+            step, getattr(ticket, step.watch.column), facts.sla_for(ticket.grade), facts.now
+        )
+    )
+
+
+def decide_deadline_step(
+    actor: Actor, ticket: Ticket, step: DeadlineStep, facts: Facts
+) -> Decision | None:
+    """The per-ticket form of an escalation step: the Decision to apply, or None when the step
+    is not due for ``ticket`` or only notifies (a reminder)."""
+    if not actor.has_role(roles.SYSTEM):
+        raise _forbidden(N_("Only the system applies deadline steps."))
+    if step.action is None or not ticket_step_is_due(ticket, step, facts):
+        return None
+    changes = {
+        name: _step_value(ticket, name, value, facts) for name, value in step.changes.items()
+    }
+    state = State(ticket.state)
+    return Decision(step.action, state, state, changes, step.event_data)
+
+
+def _step_value(ticket: Ticket, name: str, value: Any, facts: Facts) -> Any:
+    if isinstance(value, RaiseTo):
+        return max(int(getattr(ticket, name) or 0), value.level)
+    if isinstance(value, DaysPast):
+        return max(overdue_days(getattr(ticket, value.column), facts.now, facts.zone), 1)
+    return value
+
+
 __all__ = [
     "ACTION_LABELS",
+    "DEADLINE_WATCHES",
     "TRANSITIONS",
     "Action",
     "AttachmentFacts",
+    "DeadlineStep",
+    "DeadlineWatch",
     "Decision",
     "ExtensionFacts",
     "Facts",
@@ -1619,11 +1876,15 @@ __all__ = [
     "Ticket",
     "Transition",
     "available_actions",
+    "deadline_step",
+    "deadline_steps",
     "decide",
+    "decide_deadline_step",
     "decide_report",
     "fields_for",
     "is_open",
     "parse_action",
     "parse_report",
     "refusal",
+    "ticket_step_is_due",
 ]

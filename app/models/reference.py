@@ -123,6 +123,8 @@ class SlaPolicy(Model):
             review_days=self.review_days,
             max_extensions=self.max_extensions,
             extension_lead_working_days=self.extension_lead_working_days,
+            reminder_offsets_hours=tuple(self.reminder_offsets_hours or ()),
+            escalation_offsets_hours=tuple(self.escalation_offsets_hours or ()),
         )
 
     def __repr__(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID, field_error
@@ -335,6 +336,9 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
         setattr(hazard, name, value)
     hazard.state = decision.to_state.value
     hazard.last_event_at = now
+    # Even an event that changes nothing else (progress, at the same instant as the previous
+    # one) must UPDATE the ticket, or its version would not move past the previous event's seq.
+    flag_modified(hazard, "last_event_at")
     # Flush the ticket first: the UPDATE … WHERE version = :seen is the optimistic lock.
     current.flush()
     for record in decision.records:
@@ -346,6 +350,7 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
         if other is None:
             continue
         other.last_event_at = now
+        flag_modified(other, "last_event_at")
         current.flush()
         current.add(
             HazardEvent(

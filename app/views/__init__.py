@@ -7,7 +7,9 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import hazards, reference
+    from app.views import hazards, inbox, jobs, reference
 
     hazards.register(appbuilder)
     reference.register(appbuilder)
+    inbox.register(appbuilder)
+    jobs.register(appbuilder)

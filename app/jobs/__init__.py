@@ -1,0 +1,153 @@
+"""RQ entry points: thin functions that take ids and run a service in the app context.
+
+Every job is declared with :func:`background_job`, the one helper that gives it an app context
+(the worker's, or one built once per process under a plain ``rq worker``), acts as the system
+user, and carries its policy: a timeout, and retries with back-off for transient errors only
+(a database or SMTP server that is briefly away). A programming error fails at once and shows
+on the background jobs screen with its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, has_app_context
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Retry, get_current_job
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Errors worth trying again a little later.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,  # database locked, server restarting, connection lost
+    smtplib.SMTPServerDisconnected,
+    smtplib.SMTPConnectError,
+    smtplib.SMTPResponseException,
+    RedisConnectionError,
+    RedisTimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@dataclass(frozen=True)
+class JobPolicy:
+    """How long a job may run and how it is retried (RQ back-off intervals, in seconds)."""
+
+    timeout: int
+    retry_intervals: tuple[int, ...] = (30, 120, 600)
+    failure_ttl: int = 30 * 24 * 3600
+    result_ttl: int = 24 * 3600
+
+    def enqueue_options(self) -> dict[str, Any]:
+        retry = Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
+        return {
+            "job_timeout": self.timeout,
+            "retry": retry if self.retry_intervals else None,
+            "failure_ttl": self.failure_ttl,
+            "result_ttl": self.result_ttl,
+        }
+
+
+_POLICIES: dict[str, JobPolicy] = {}
+_standalone_app: Flask | None = None
+
+
+def policy_of(func: Callable[..., Any]) -> JobPolicy:
+    """The policy ``func`` was declared with."""
+    return _POLICIES[f"{func.__module__}.{func.__qualname__}"]
+
+
+def _app() -> Flask:
+    """An app for a job run outside the SafeLoop worker (plain ``rq worker``): built once."""
+    global _standalone_app
+    if _standalone_app is None:
+        from app import create_app
+
+        _standalone_app = create_app()
+    return _standalone_app
+
+
+def background_job(policy: JobPolicy) -> Callable[[F], F]:
+    """Declare a job: run it in the app context as the system user, under ``policy``."""
+
+    def declare(func: F) -> F:
+        _POLICIES[f"{func.__module__}.{func.__qualname__}"] = policy
+
+        @functools.wraps(func)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if has_app_context():
+                return _as_system(func, policy, *args, **kwargs)
+            with _app().app_context():
+                return _as_system(func, policy, *args, **kwargs)
+
+        return run  # type: ignore[return-value]
+
+    return declare
+
+
+def _as_system(func: Callable[..., Any], policy: JobPolicy, *args: Any, **kwargs: Any) -> Any:
+    from app.extensions import db
+
+    job = get_current_job()
+    if job is not None and job.retries_left is None and policy.retry_intervals:
+        # Jobs enqueued by `rq cron` cannot carry a Retry: give them the declared one here.
+        job.retries_left = len(policy.retry_intervals)
+        job.retry_intervals = list(policy.retry_intervals)
+    g.user = current_app.appbuilder.sm.find_user(  # type: ignore[attr-defined]
+        username=current_app.config["SAFELOOP_SYSTEM_USERNAME"]
+    )
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        if job is not None and not is_transient(exc):
+            job.retries_left = 0  # a permanent error: fail now, visibly, without retries
+        raise
+    finally:
+        db.session.remove()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether trying again later may succeed (the database or a server was briefly away)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, TRANSIENT_ERRORS)
+
+
+# --------------------------------------------------------------------------- the jobs
+
+
+@background_job(JobPolicy(timeout=15 * 60))
+def sweep_deadlines() -> dict[str, Any]:
+    """The deadline sweep (scheduled by ``flask safeloop scheduler``), then its e-mail digests."""
+    from app.services import deadlines, notifications
+
+    result = deadlines.sweep_deadlines()
+    if result.notifications and notifications.smtp_settings() is not None:
+        from app.services.background import enqueue
+
+        job = get_current_job()
+        enqueue(send_digests, result.sweep_id, queue_name=job.origin if job else None)
+    return {
+        "sweep_id": result.sweep_id,
+        "steps_applied": result.steps_applied,
+        "events_written": result.events_written,
+        "notifications": result.notifications,
+    }
+
+
+@background_job(JobPolicy(timeout=10 * 60, retry_intervals=(60, 300, 1800, 7200)))
+def send_digests(sweep_id: str) -> int:
+    """E-mail one digest per recipient of sweep ``sweep_id``."""
+    from flask_babel import force_locale, gettext
+
+    from app.services.notifications import send_digests as send
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return send(sweep_id, gettext)

@@ -1,0 +1,28 @@
+"""The one cron process: RQ's CronScheduler enqueues the deadline sweep on its schedule.
+
+RQ 2.x evaluates cron strings in UTC. RQ has no lock between two cron processes, so exactly one
+runs (``flask safeloop scheduler``); the sweep is idempotent anyway.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from redis import Redis
+from rq.cron import CronScheduler
+
+from app.jobs import policy_of, sweep_deadlines
+
+
+def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
+    """A CronScheduler with SafeLoop's schedule registered (``SAFELOOP_SWEEP_CRON``)."""
+    scheduler = CronScheduler(connection=connection)
+    policy = policy_of(sweep_deadlines)
+    scheduler.register(
+        sweep_deadlines,
+        queue_name=queue_name,
+        cron=app.config["SAFELOOP_SWEEP_CRON"],
+        job_timeout=policy.timeout,
+        result_ttl=policy.result_ttl,
+        failure_ttl=policy.failure_ttl,
+    )
+    return scheduler
