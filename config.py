@@ -100,6 +100,10 @@ SAFELOOP_SYSTEM_USERNAME = "system"
 SAFELOOP_QUEUE = os.environ.get("SAFELOOP_QUEUE", "safeloop")
 # When the deadline sweep runs: a cron string, evaluated in UTC by RQ 2.x (every 5 minutes).
 SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
+# Last month's registers for every township and the district. RQ 2.x reads cron in UTC:
+# 00:00 UTC on the 1st is 08:00 in Beijing; the month is decided in local time.
+SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON", "0 0 1 * *")
+SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")
 SAFELOOP_SMTP_PORT = int(os.environ.get("SAFELOOP_SMTP_PORT", "25"))

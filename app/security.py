@@ -46,6 +46,13 @@ _READ_RESPONSIBILITIES = [
     ("Responsibilities", "menu_access"),
 ]
 
+# The three lists: everyone with a scope may make and download them, within that scope.
+_REPORTS = [
+    ("Report", "can_read"),
+    ("Report", "can_generate"),
+    ("Reports", "menu_access"),
+]
+
 ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
     roles.DISTRICT_SUPERVISOR: [
         *_SELF_SERVICE,
@@ -53,6 +60,7 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *_WORK_ON_HAZARDS,
         *_READ_ENTERPRISES,
         *_READ_RESPONSIBILITIES,
+        *_REPORTS,
     ],
     roles.TOWNSHIP_INSPECTOR: [
         *_SELF_SERVICE,
@@ -60,15 +68,23 @@ ROLE_PERMISSIONS: dict[str, list[tuple[str, str]]] = {
         *_WORK_ON_HAZARDS,
         *_READ_ENTERPRISES,
         *_READ_RESPONSIBILITIES,
+        *_REPORTS,
     ],
-    roles.GRID_MEMBER: [*_SELF_SERVICE, *_INBOX, *_WORK_ON_HAZARDS],
-    roles.ENTERPRISE_OFFICER: [*_SELF_SERVICE, *_INBOX, *_WORK_ON_HAZARDS, *_READ_ENTERPRISES],
+    roles.GRID_MEMBER: [*_SELF_SERVICE, *_INBOX, *_WORK_ON_HAZARDS, *_REPORTS],
+    roles.ENTERPRISE_OFFICER: [
+        *_SELF_SERVICE,
+        *_INBOX,
+        *_WORK_ON_HAZARDS,
+        *_READ_ENTERPRISES,
+        *_REPORTS,
+    ],
     roles.AUDITOR: [
         *_SELF_SERVICE,
         *_INBOX,
         *_READ_HAZARDS,
         *_READ_ENTERPRISES,
         *_READ_RESPONSIBILITIES,
+        *_REPORTS,
     ],
     roles.SYSTEM: [],
 }
@@ -86,6 +102,7 @@ _API_READ = [
     ("OpenApi", "can_get"),
     ("SwaggerView", "can_show"),
 ]
+_API_READ += [("ReportApi", "can_get"), ("ReportApi", "can_post")]
 _API_WORK = [*_API_READ, ("HazardApi", "can_post"), ("HazardApi", "can_transition")]
 ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _API_WORK
 ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += _API_WORK

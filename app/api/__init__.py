@@ -8,8 +8,16 @@ from flask_appbuilder import AppBuilder
 from app.api import errors
 from app.api.hazards import HazardApi
 from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
+from app.api.reports import ReportApi
 
-API_CLASSES = (HazardApi, RegionApi, EnterpriseApi, CategoryApi, DeterminationArticleApi)
+API_CLASSES = (
+    HazardApi,
+    RegionApi,
+    EnterpriseApi,
+    CategoryApi,
+    DeterminationArticleApi,
+    ReportApi,
+)
 
 
 def register(appbuilder: AppBuilder) -> None:

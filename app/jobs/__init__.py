@@ -151,3 +151,33 @@ def send_digests(sweep_id: str) -> int:
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         return send(sweep_id, gettext)
+
+
+@background_job(JobPolicy(timeout=60 * 60, retry_intervals=(60, 300)))
+def produce_report_job(report_id: int) -> dict[str, Any]:
+    """Make the file of one requested register (the three lists)."""
+    from app.services.reports import produce_report
+
+    report = produce_report(report_id)
+    return {"report_id": report.id, "rows": report.row_count, "sha256": report.sha256}
+
+
+@background_job(JobPolicy(timeout=10 * 60))
+def monthly_registers() -> list[int]:
+    """On the 1st: last month's three lists for every township and the district, queued."""
+    from app.services.background import enqueue
+    from app.services.reports import request_monthly_registers
+
+    report_ids = request_monthly_registers()
+    job = get_current_job()
+    for report_id in report_ids:
+        enqueue(produce_report_job, report_id, queue_name=job.origin if job else None)
+    return report_ids
+
+
+def queue_report(report_id: int) -> bool:
+    """Hand a requested register to a worker; False when the job service cannot be reached
+    (the report stays queued and the caller says so)."""
+    from app.services.background import enqueue
+
+    return enqueue(produce_report_job, report_id) is not None

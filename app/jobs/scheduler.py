@@ -10,11 +10,12 @@ from flask import Flask
 from redis import Redis
 from rq.cron import CronScheduler
 
-from app.jobs import policy_of, sweep_deadlines
+from app.jobs import monthly_registers, policy_of, sweep_deadlines
 
 
 def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
-    """A CronScheduler with SafeLoop's schedule registered (``SAFELOOP_SWEEP_CRON``)."""
+    """A CronScheduler with SafeLoop's schedule: the sweep (``SAFELOOP_SWEEP_CRON``) and the
+    monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``), both in UTC (RQ 2.x)."""
     scheduler = CronScheduler(connection=connection)
     policy = policy_of(sweep_deadlines)
     scheduler.register(
@@ -24,5 +25,14 @@ def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronSched
         job_timeout=policy.timeout,
         result_ttl=policy.result_ttl,
         failure_ttl=policy.failure_ttl,
+    )
+    monthly = policy_of(monthly_registers)
+    scheduler.register(
+        monthly_registers,
+        queue_name=queue_name,
+        cron=app.config["SAFELOOP_MONTHLY_REGISTER_CRON"],
+        job_timeout=monthly.timeout,
+        result_ttl=monthly.result_ttl,
+        failure_ttl=monthly.failure_ttl,
     )
     return scheduler

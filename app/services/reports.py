@@ -6,6 +6,7 @@ import hashlib
 import traceback
 import uuid
 from collections.abc import Mapping
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,56 @@ def request_report(
         )
         current.add(report)
     return report
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    """First and last day of the month before ``today``'s."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def request_monthly_registers() -> list[int]:
+    """Queue last month's three lists for every township and the district (idempotent).
+
+    Made as the system user, narrowed to each region, so each township's inspectors and the
+    district can download their own. A second run in the same month adds nothing.
+    """
+    from app.services.actors import system_actor
+
+    actor = system_actor()
+    first, last = previous_month(clock.now().astimezone(clock.zone()).date())
+    period = first.strftime("%Y-%m")
+    regions = (
+        session()
+        .scalars(
+            sa.select(Region)
+            .where(
+                Region.active.is_(True),
+                Region.level.in_([RegionLevel.DISTRICT.value, RegionLevel.TOWNSHIP.value]),
+            )
+            .order_by(Region.code)
+        )
+        .all()
+    )
+    done = {
+        (r.list_name, r.format, r.district_id, r.township_id)
+        for r in session().scalars(sa.select(Report).where(Report.monthly_period == period))
+    }
+    filters_of = {
+        "hazard": {"discovered_from": first, "discovered_to": last},
+        "rectification": {"closed_from": first, "closed_to": last},
+        "responsibility": {},
+    }
+    created = []
+    for region in regions:
+        for list_name in LISTS:
+            for fmt in current_app.config["SAFELOOP_MONTHLY_REGISTER_FORMATS"]:
+                if (list_name, fmt, region.district_id, region.township_id) in done:
+                    continue
+                filters = {"region_id": region.id, **filters_of[list_name]}
+                report = request_report(actor, list_name, fmt, filters, monthly_period=period)
+                created.append(report.id)
+    return created
 
 
 def _set(report_id: int, **values: Any) -> None:

@@ -35,6 +35,7 @@ SEES_TICKET = {
 # grid A's region is also E2's: its officer may choose it.
 SEES_GRID_A = SEES_TICKET | {"officer_e2"}
 EVERYONE = set(USERNAMES)
+SEES_REPORT = {"admin", "district", "auditor", "inspector_a", "inspector_a2"}
 WORKERS = EVERYONE - {"admin", "auditor"}
 # The lifecycle's editors of a reported ticket: inspectors, the district, the reporter.
 EDITORS = {"district", "inspector_a", "inspector_a2", "grid_a"}
@@ -51,6 +52,7 @@ class Ids:
     region: int
     category: int
     article: int
+    report: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +139,15 @@ PROBES: dict[tuple[str, str], Probe] = {
         "GET", lambda i: "/api/v1/menu/", lambda u: 200 if u == "admin" else 403
     ),
     # Logging in is public; its own tests are in test_auth.py.
+    # A township report (inspector_a's): seen by the township, the district, auditors, admin.
+    ("ReportApi.get", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/report/{i.report}", visible(SEES_REPORT)
+    ),
+    ("ReportApi.download", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/report/{i.report}/download", visible(SEES_REPORT)
+    ),
+    # Everyone may ask for a register (within their own scope); the empty body is refused.
+    ("ReportApi.post", "POST"): Probe("POST", lambda i: "/api/v1/report/", lambda user: 422),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }
@@ -174,6 +185,11 @@ def make_ids(world: World) -> Ids:
         category=session().scalars(sa.select(Category.id)).first() or 0,
         article=session().scalars(sa.select(DeterminationArticle.id)).first() or 0,
     )
+    from app.services.reports import produce_report, request_report
+
+    requested = request_report(world["inspector_a"], "hazard", "csv")
+    produce_report(requested.id)
+    ids.report = requested.id
     session().commit()  # end the test's read transaction: the API writes in its own sessions
     return ids
 

@@ -13,6 +13,7 @@ Run one case per process so the peak memory belongs to that case alone.
 from __future__ import annotations
 
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -122,12 +123,34 @@ def build(count: int, folder: Path) -> tuple[object, int]:
         return app, world["district"].user_id
 
 
+def bench_app(folder: Path) -> object:
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
+            "UPLOAD_FOLDER": str(folder / "uploads"),
+            "SAFELOOP_REPORT_FOLDER": str(folder / "reports"),
+        }
+    )
+
+
 def main() -> None:
+    if sys.argv[1] == "build":
+        _, user_id = build(int(sys.argv[2]), Path(sys.argv[3]))
+        print(user_id)
+        return
     fmt, count = sys.argv[1], int(sys.argv[2])
     folder = Path(tempfile.mkdtemp(prefix="safeloop-bench-"))
     started = time.perf_counter()
-    app, user_id = build(count, folder)
+    # The data is built by a child process, so this one's peak memory is the report's alone.
+    output = subprocess.run(
+        [sys.executable, __file__, "build", str(count), str(folder)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    user_id = int(output.strip().splitlines()[-1])
     built = time.perf_counter() - started
+    app = bench_app(folder)
     with app.app_context():  # type: ignore[attr-defined]
         from flask_appbuilder.security.sqla.models import User
 

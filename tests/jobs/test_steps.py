@@ -62,8 +62,12 @@ def test_the_scheduler_enqueues_the_sweep_on_the_configured_cron(ctx: Flask) -> 
     from app.jobs import sweep_deadlines
     from app.jobs.scheduler import build_scheduler
 
+    from app.jobs import monthly_registers
+
     scheduler = build_scheduler(ctx, fakeredis.FakeStrictRedis(), "q")
-    (job,) = scheduler.get_jobs()
+    job, monthly = scheduler.get_jobs()
+    assert monthly.func is monthly_registers
+    assert monthly.cron == ctx.config["SAFELOOP_MONTHLY_REGISTER_CRON"]
     assert job.func is sweep_deadlines
     assert job.cron == ctx.config["SAFELOOP_SWEEP_CRON"]
     assert job.queue_name == "q"

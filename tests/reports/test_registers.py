@@ -211,3 +211,29 @@ def test_the_pdf_summary_prints_slash_for_a_rate_without_closed_tickets() -> Non
     _, path = produce(world["auditor"], "hazard", "pdf")
     text = "".join(page.extract_text() for page in PdfReader(path).pages)
     assert "按期整改率: /" in text or "按期整改率：/" in text
+
+
+def test_monthly_registers_are_queued_once_per_region_and_month() -> None:
+    from app.services.reports import request_monthly_registers
+
+    world = build_world()
+    some_tickets(world)
+    created = request_monthly_registers()
+    # district + two townships, three lists, PDF and XLSX
+    assert len(created) == 3 * 3 * 2
+    assert request_monthly_registers() == []
+    township_pdf = (
+        session()
+        .scalars(
+            sa.select(Report).where(
+                Report.township_id == world.township_a.id,
+                Report.format == "pdf",
+                Report.list_name == "hazard",
+            )
+        )
+        .one()
+    )
+    produce_report(township_pdf.id)
+    report_file(world["inspector_a"], township_pdf.id)
+    with pytest.raises(NotFoundError):
+        report_file(world["inspector_b"], township_pdf.id)

@@ -112,6 +112,13 @@ def responsibility_item(user: str) -> Any:
     return MISSING if user == "inspector_b" else OK
 
 
+def report_item(user: str) -> Any:
+    # A report inspector_a made: the township, the district, auditors and admin see it.
+    return (
+        OK if user in {"admin", "district", "auditor", "inspector_a", "inspector_a2"} else MISSING
+    )
+
+
 def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
@@ -143,6 +150,9 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "EnterpriseView.show": enterprise_item,
     "EnterpriseView.add": enterprise_admin,
     "EnterpriseView.edit": enterprise_admin_item,
+    "ReportView.index": lambda user: OK,
+    "ReportView.status": report_item,
+    "ReportView.download": report_item,
     "ResponsibilityView.list": responsibility_list,
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
@@ -158,8 +168,10 @@ ADMIN_VIEWS = (
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
-SKIPPED_METHODS = {"action_post"}  # POST only: tried in test_posting_to_someone_elses_ticket
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", *ADMIN_VIEWS)
+# POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
+# tests/reports (the Reports screen's form).
+SKIPPED_METHODS = {"action_post", "request_list"}
+OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -196,6 +208,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["pk"] = ids[view]
         elif argument == "attachment_id":
             values["attachment_id"] = ids["attachment"]
+        elif argument == "report_id":
+            values["report_id"] = ids["report"]
         elif argument == "name":
             values["name"] = "confirm"
         elif argument == "filename":
@@ -232,6 +246,10 @@ def test_scope_matrix_of_every_screen(
         )
         session().add(duty)
         session().commit()
+        from app.services.reports import produce_report, request_report
+
+        township_report = request_report(world["inspector_a"], "hazard", "csv")
+        produce_report(township_report.id)
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
@@ -242,6 +260,8 @@ def test_scope_matrix_of_every_screen(
             "DeterminationArticleView": 1,
             "SlaPolicyView": 1,
             "UserScopeView": world["officer_e1"].user_id,
+            "ResponsibilityView": duty.id,
+            "report": township_report.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
