@@ -126,14 +126,22 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 
 @safeloop.command("scheduler")
 @click.option("--queue", "queue", default=None, metavar="NAME", help="Queue to enqueue to.")
-def scheduler_command(queue: str | None) -> None:
+@click.option("--force", is_flag=True, help="Start even if another scheduler seems alive.")
+def scheduler_command(queue: str | None, force: bool) -> None:
     """Run the one cron process: enqueue the deadline sweep on SAFELOOP_SWEEP_CRON (UTC)."""
     from app.jobs import sweep_deadlines
-    from app.jobs.scheduler import build_scheduler
+    from app.jobs.scheduler import build_scheduler, running_schedulers
     from app.services.background import enqueue, queue_name, redis_connection
 
     name = queue or queue_name()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    others = running_schedulers(redis_connection(), name)
+    if others and not force:
+        # RQ has no lock between cron processes: a second one would enqueue every sweep twice.
+        raise click.ClickException(
+            f"A scheduler for {name!r} is already running ({', '.join(others)}); exactly one "
+            "may run. A stopped one is forgotten after 2 minutes, or use --force."
+        )
     scheduler = build_scheduler(app, redis_connection(), name)
     # Catch up at once after a stop; the sweep is idempotent.
     enqueue(sweep_deadlines, queue_name=name)

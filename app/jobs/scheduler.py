@@ -36,3 +36,13 @@ def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronSched
         failure_ttl=monthly.failure_ttl,
     )
     return scheduler
+
+
+def running_schedulers(connection: Redis, queue_name: str) -> list[str]:
+    """Names of live cron schedulers that enqueue to ``queue_name`` (dead ones are pruned
+    after their 2-minute heartbeat TTL)."""
+    return [
+        scheduler.name
+        for scheduler in CronScheduler.all(connection=connection)
+        if any(job.queue_name == queue_name for job in scheduler.get_jobs())
+    ]

@@ -8,11 +8,13 @@ service calls:
    and not yet applied to their current deadline. The unique key (ticket, step, deadline) and
    ``ON CONFLICT DO NOTHING`` make a second or concurrent sweep claim nothing;
 2. for an escalation step, one ``UPDATE hazard`` (changes + version bump) and one
-   ``INSERT INTO hazard_event … SELECT`` (seq = the new version, actor = the system user) over
-   the claimed tickets — the same changes and event as the per-ticket path,
+   ``INSERT INTO hazard_event … SELECT`` (seq = the version it produced, actor = the system
+   user) over the claimed tickets — the same changes and event as the per-ticket path,
    :func:`apply_step_to_ticket`, which goes through ``decide_deadline_step`` and
-   ``apply_decision``;
-3. ``INSERT INTO notification … SELECT`` for the people each step tells.
+   ``apply_decision``. A ticket catching up on several levels is updated once (by its highest
+   level) and gets one event per level;
+3. ``INSERT INTO notification … SELECT`` for the people each step tells (once per ticket and
+   sweep, at its highest level).
 
 A whole sweep is one transaction: a worker killed half-way leaves nothing behind.
 """

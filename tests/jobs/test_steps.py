@@ -72,3 +72,15 @@ def test_the_scheduler_enqueues_the_sweep_on_the_configured_cron(ctx: Flask) -> 
     assert job.cron == ctx.config["SAFELOOP_SWEEP_CRON"]
     assert job.queue_name == "q"
     assert job.job_options["job_timeout"] == 15 * 60
+
+
+def test_a_second_scheduler_for_the_same_queue_refuses_to_start(ctx: Flask) -> None:
+    from app.jobs.scheduler import build_scheduler, running_schedulers
+
+    connection = fakeredis.FakeStrictRedis()
+    first = build_scheduler(ctx, connection, "q")
+    first.register_birth()
+    assert running_schedulers(connection, "q") == [first.name]
+    assert running_schedulers(connection, "other") == []
+    first.register_death()
+    assert running_schedulers(connection, "q") == []

@@ -68,11 +68,25 @@ def scratch_queue(redis_url: str) -> Iterator[Queue]:
     """A queue name no other test run uses; its keys are removed afterwards."""
     name = f"safeloop-test-{uuid.uuid4().hex[:10]}"
     connection = Redis.from_url(redis_url)
+    queue = Queue(name, connection=connection)
     try:
-        yield Queue(name, connection=connection)
+        yield queue
     finally:
+        job_ids = set(queue.get_job_ids())
+        for registry in (
+            queue.started_job_registry,
+            queue.finished_job_registry,
+            queue.failed_job_registry,
+            queue.scheduled_job_registry,
+            queue.deferred_job_registry,
+            queue.canceled_job_registry,
+        ):
+            job_ids.update(registry.get_job_ids())
+        for job_id in job_ids:
+            connection.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
         for key in connection.scan_iter(f"*{name}*"):
             connection.delete(key)
+        connection.srem("rq:queues", f"rq:queue:{name}")
         connection.close()
 
 
