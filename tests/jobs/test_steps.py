@@ -59,10 +59,8 @@ def test_only_the_system_applies_deadline_steps() -> None:
 
 
 def test_the_scheduler_enqueues_the_sweep_on_the_configured_cron(ctx: Flask) -> None:
-    from app.jobs import sweep_deadlines
+    from app.jobs import monthly_registers, sweep_deadlines
     from app.jobs.scheduler import build_scheduler
-
-    from app.jobs import monthly_registers
 
     scheduler = build_scheduler(ctx, fakeredis.FakeStrictRedis(), "q")
     job, monthly = scheduler.get_jobs()
