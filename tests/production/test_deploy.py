@@ -210,3 +210,82 @@ def test_every_service_runs_the_installed_virtualenv_as_the_safeloop_user() -> N
         assert "User=safeloop" in text, unit.name
         assert "EnvironmentFile=/etc/safeloop/safeloop.env" in text, unit.name
         assert "/opt/safeloop/.venv/bin/" in text, unit.name
+
+
+def redis_or_skip() -> str:
+    url = os.environ.get("SAFELOOP_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("needs a Redis server: set SAFELOOP_TEST_REDIS_URL")
+    return url
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", BOTH_BACKENDS)
+def test_two_worker_units_run_each_queued_job_once_and_the_scheduler_unit_starts(
+    backend: str, tmp_path: Path
+) -> None:
+    """The worker and scheduler units' commands, against a real Redis and the database."""
+    import uuid
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Report
+    from app.services.actors import system_actor
+    from app.services.reports import request_report
+    from seed.loader import load_reference
+
+    redis_url = redis_or_skip()
+    queue = f"deploy-test-{uuid.uuid4().hex[:8]}"
+    with temporary_database(tmp_path, backend) as url:
+        env_file = write_env_file(tmp_path, url, SAFELOOP_REDIS_URL=redis_url, SAFELOOP_QUEUE=queue)
+        safeloop_flask(env_file, "db", "upgrade")
+        safeloop_flask(env_file, "safeloop", "init")
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "SAFELOOP_REDIS_URL": redis_url,
+                "SAFELOOP_QUEUE": queue,
+                "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+                "SAFELOOP_REPORT_FOLDER": str(tmp_path / "reports"),
+            }
+        )
+        with app.app_context():
+            from app.jobs import queue_report
+
+            load_reference()
+            actor = system_actor()
+            ids = [request_report(actor, "responsibility", "csv").id for _ in range(6)]
+            assert all(queue_report(report_id) for report_id in ids)
+        env = {**environment_of(env_file), "SAFELOOP_REPORT_FOLDER": str(tmp_path / "reports")}
+        workers = [
+            subprocess.Popen(
+                [*unit_command("safeloop-worker@.service"), "--burst", "--queue", queue],
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        for worker in workers:
+            output = worker.communicate(timeout=180)[0].decode()
+            assert worker.returncode == 0, output
+        with app.app_context():
+            reports = db.session.query(Report).filter(Report.id.in_(ids)).all()
+            assert {r.status for r in reports} == {"finished"}
+            files = list((tmp_path / "reports").glob("report-*.csv"))
+            assert len(files) == len(ids)  # each job ran once
+            db.engine.dispose()
+
+        scheduler = subprocess.Popen(
+            [*unit_command("safeloop-scheduler.service"), "--queue", queue],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        time.sleep(8)
+        assert scheduler.poll() is None, scheduler.communicate()[0].decode()
+        scheduler.terminate()
+        output = scheduler.communicate(timeout=30)[0].decode()
+        assert "cron" in output.lower()
