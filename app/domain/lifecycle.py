@@ -1009,10 +1009,9 @@ def _plan(
     )
 
 
-def _progress(
-    actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
-) -> Decision:
-    photos = _evidence(
+def _optional_photos(clean: dict[str, Any], facts: Facts, ticket: Ticket) -> list[int]:
+    """The ticket's own photos a request names, none required."""
+    return _evidence(
         "photo_ids",
         clean["photo_ids"],
         facts,
@@ -1021,6 +1020,12 @@ def _progress(
         minimum=0,
         label=N_("photo"),
     )
+
+
+def _progress(
+    actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
+) -> Decision:
+    photos = _optional_photos(clean, facts, ticket)
     return _decision(
         t,
         ticket,
@@ -1339,15 +1344,7 @@ def _add_attachment(
     actor: Actor, ticket: Ticket, clean: dict[str, Any], facts: Facts, t: Transition
 ) -> Decision:
     # Added files are not evidence: their uploader may still remove them.
-    photos = _evidence(
-        "photo_ids",
-        clean["photo_ids"],
-        facts,
-        ticket.id,
-        _IMAGE_KINDS,
-        minimum=0,
-        label=N_("photo"),
-    )
+    photos = _optional_photos(clean, facts, ticket)
     documents = _evidence(
         "document_ids",
         clean["document_ids"],

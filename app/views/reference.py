@@ -158,17 +158,11 @@ class EnterpriseView(ScopedModelView):
     }
     edit_form_query_rel_fields = add_form_query_rel_fields
 
-    def _place(self, item: Enterprise) -> None:
+    def prepare(self, item: Enterprise) -> None:
         region = item.grid or item.village
         if region is None:
             raise ValidationError(gettext("Choose the village/community or grid."))
         DomainErrorAsValidation.check(place_enterprise, item, region)
-
-    def pre_add(self, item: Enterprise) -> None:
-        self._place(item)
-
-    def pre_update(self, item: Enterprise) -> None:
-        self._place(item)
 
 
 class CategoryView(ReferenceDataView):
@@ -318,17 +312,11 @@ class SlaPolicyView(ReferenceDataView):
         form.reminders.data = ", ".join(map(str, item.reminder_offsets_hours or []))
         form.escalations.data = ", ".join(map(str, item.escalation_offsets_hours or []))
 
-    def _offsets(self, item: SlaPolicy) -> None:
+    def prepare(self, item: SlaPolicy) -> None:
         from flask import request
 
         item.reminder_offsets_hours = _hours_list(request.form.get("reminders"))
         item.escalation_offsets_hours = sorted(_hours_list(request.form.get("escalations")))
-
-    def pre_add(self, item: SlaPolicy) -> None:
-        self._offsets(item)
-
-    def pre_update(self, item: SlaPolicy) -> None:
-        self._offsets(item)
 
 
 class ResponsibilityView(ScopedModelView):
@@ -385,16 +373,10 @@ class ResponsibilityView(ScopedModelView):
     }
     edit_form_extra_fields = add_form_extra_fields
 
-    def _place(self, item: Responsibility) -> None:
+    def prepare(self, item: Responsibility) -> None:
         place = item.enterprise or item.region
         for column in ("district_id", "township_id", "village_id", "grid_id"):
             setattr(item, column, getattr(place, column, None))
-
-    def pre_add(self, item: Responsibility) -> None:
-        self._place(item)
-
-    def pre_update(self, item: Responsibility) -> None:
-        self._place(item)
 
 
 class UserScopeView(ReferenceDataView):

@@ -52,6 +52,15 @@ class ScopedModelView(ModelView):
     # FAB's download/<filename> is not scoped: attachments have their own endpoint.
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
 
+    def prepare(self, item: Any) -> None:
+        """Fill what a row derives from its fields before it is saved (add and edit alike)."""
+
+    def pre_add(self, item: Any) -> None:
+        self.prepare(item)
+
+    def pre_update(self, item: Any) -> None:
+        self.prepare(item)
+
     def scoped_item(self, pk: Any) -> Any:
         """The row ``pk`` if the current user may see it; otherwise 404."""
         item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
