@@ -1,4 +1,4 @@
-"""Admin screens: an enterprise is refused with a bad credit code, placed in its region when good."""
+"""Admin screens: a bad credit code is refused; a good one is normalised and placed."""
 
 from __future__ import annotations
 
