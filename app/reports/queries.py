@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from app.domain.deadlines import local_date
+from app.domain.deadlines import local_date, overdue_days
 from app.domain.fields import FieldSpec, Kind, parse_fields
 from app.domain.messages import N_
 from app.domain.scope import Actor, region_column, scope_of
@@ -195,6 +195,7 @@ def hazard_rows(
             measures[hazard_id].append(text)
         for row in batch:
             hazard: Any = row
+            late = _overdue_days(hazard)
             supervision = ""
             if hazard.supervision_level:
                 supervision = " ".join(
@@ -222,9 +223,9 @@ def hazard_rows(
                 "supervision": supervision,
                 "state": _label(State, hazard.state, translate),
                 "deadline": local_date(hazard.deadline, zone) if hazard.deadline else None,
-                "overdue_days": _overdue_days(hazard),
+                "overdue_days": late,
                 "_open": hazard.state in OPEN_STATES,
-                "_overdue": _overdue_days(hazard) > 0,
+                "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
                 "_on_time": _closed_on_time(hazard),
             }
@@ -233,8 +234,6 @@ def hazard_rows(
 def _overdue_days(hazard: Any) -> int:
     if hazard.state not in OPEN_STATES or hazard.deadline is None:
         return 0
-    from app.domain.deadlines import overdue_days
-
     return overdue_days(hazard.deadline, clock.now(), clock.zone())
 
 
@@ -271,7 +270,8 @@ def rectification_rows(
         for hazard in batch:
             plan = plans.get(hazard.id)
             on_time = _closed_on_time(hazard)
-            if on_time is None and _overdue_days(hazard) > 0:
+            late = _overdue_days(hazard)
+            if on_time is None and late > 0:
                 on_time = False
             yield {
                 "code": hazard.code,
@@ -295,9 +295,9 @@ def rectification_rows(
                 "review_opinion": hazard.review_opinion or "",
                 "closed_at": local_date(hazard.closed_at, zone) if hazard.closed_at else None,
                 "_open": hazard.state in OPEN_STATES,
-                "_overdue": _overdue_days(hazard) > 0,
+                "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
-                "_on_time": _closed_on_time(hazard),
+                "_on_time": on_time if hazard.state == State.CLOSED else None,
             }
 
 
