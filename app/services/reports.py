@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import traceback
 import uuid
@@ -244,7 +245,9 @@ def produce_report(report_id: int) -> Report:
             actor = actor_for(requester)
             filters = ReportFilters.parse(report.filters or {})
             total = max(count_rows(report.list_name, actor, filters), 1)
-            rows = ROWS[report.list_name](actor, filters, gettext)
+            # Labels repeat on every row; Flask-Babel's lookup per call was a fifth of the time.
+            translate = functools.lru_cache(maxsize=4096)(gettext)
+            rows = ROWS[report.list_name](actor, filters, translate)
             heading = _heading(report, actor, display_name(requester))
             summary, note = render(
                 report.format,
