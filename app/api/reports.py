@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from apispec import APISpec
 from flask import Response, request, send_file
 from flask_appbuilder.api import BaseApi, expose, protect
@@ -15,7 +13,6 @@ from app.api.errors import api_errors
 from app.domain.errors import InvalidError
 from app.domain.fields import invalid_data_message
 from app.domain.messages import N_, Message
-from app.models import Report
 from app.reports.queries import FILTER_FIELDS
 from app.services.reports import (
     FORMATS,
@@ -23,25 +20,9 @@ from app.services.reports import (
     download_name,
     report_file,
     report_for,
+    report_status,
     request_report,
 )
-
-
-def report_status(report: Report) -> dict[str, Any]:
-    """What a client needs to follow a report's job."""
-    return {
-        "id": report.id,
-        "list": report.list_name,
-        "format": report.format,
-        "filters": report.filters or {},
-        "status": report.status,
-        "progress": report.progress,
-        "row_count": report.row_count,
-        "sha256": report.sha256,
-        "error": report.error,
-        "requested_at": report.requested_at.isoformat() if report.requested_at else None,
-        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
-    }
 
 
 class ReportApi(BaseApi):

@@ -313,6 +313,23 @@ def report_file(actor: Actor, report_id: int) -> tuple[Report, Path]:
     return report, report_folder() / report.stored_name
 
 
+def report_status(report: Report) -> dict[str, Any]:
+    """What a client needs to follow a report's job."""
+    return {
+        "id": report.id,
+        "list": report.list_name,
+        "format": report.format,
+        "filters": report.filters or {},
+        "status": report.status,
+        "progress": report.progress,
+        "row_count": report.row_count,
+        "sha256": report.sha256,
+        "error": report.error,
+        "requested_at": report.requested_at.isoformat() if report.requested_at else None,
+        "finished_at": report.finished_at.isoformat() if report.finished_at else None,
+    }
+
+
 def download_name(report: Report) -> str:
     stamp = report.requested_at.astimezone(clock.zone()).strftime("%Y%m%d-%H%M")
     return f"{gettext(TITLES[report.list_name])}-{stamp}.{report.format}"

@@ -11,17 +11,15 @@ from flask_babel import gettext, lazy_gettext
 from wtforms import SelectField
 
 from app.domain.errors import DomainError, InvalidError
-from app.domain.vocabulary import Grade, State
-from app.models import Report
 from app.reports.columns import TITLES
 from app.reports.queries import FILTER_FIELDS
-from app.services import clock
 from app.services.reports import (
     FORMATS,
     LISTS,
     download_name,
     report_file,
     report_for,
+    report_status,
     reports_for,
     request_report,
 )
@@ -30,17 +28,6 @@ from app.services.transaction import session
 from app.views import choices
 from app.views.forms import build_form, request_data, show_errors
 from app.views.scoped import current_actor
-
-
-def _status_json(report: Report) -> dict[str, Any]:
-    return {
-        "id": report.id,
-        "status": report.status,
-        "progress": report.progress,
-        "row_count": report.row_count,
-        "sha256": report.sha256,
-        "error": report.error,
-    }
 
 
 class ReportView(BaseView):
@@ -89,10 +76,7 @@ class ReportView(BaseView):
             reports=reports,
             titles=TITLES,
             loose_errors=loose or [],
-            grade_labels={g.value: g.label for g in Grade},
-            state_labels={s.value: s.label for s in State},
             title=gettext("Reports"),
-            now=clock.now(),
         )
 
     @expose("/", methods=["POST"])
@@ -128,7 +112,7 @@ class ReportView(BaseView):
     @has_access
     def status(self, report_id: int) -> Any:
         try:
-            return jsonify(_status_json(report_for(current_actor(), report_id)))
+            return jsonify(report_status(report_for(current_actor(), report_id)))
         except DomainError:
             abort(404)
 
