@@ -16,7 +16,13 @@ from app.models import (
     Hazard,
     Region,
 )
-from app.services.scoping import enterprises_for, hazards_for, regions_for
+from app.services.scoping import (
+    categories_for,
+    determination_articles_for,
+    enterprises_for,
+    hazards_for,
+    regions_for,
+)
 from app.services.transaction import session
 
 Choices = list[tuple[str, str]]
@@ -26,20 +32,21 @@ def _english() -> bool:
     return str(get_locale() or "zh").startswith("en")
 
 
-def categories(*, domain_tags: bool = False) -> Choices:
+def categories(actor: Actor, *, domain_tags: bool = False) -> Choices:
     """Leaf categories (the national 24), or the domain tags."""
     kinds = [CategoryKind.DOMAIN] if domain_tags else [CategoryKind.BASIC, CategoryKind.SITE]
     rows = session().scalars(
-        sa.select(Category)
-        .where(Category.active.is_(True), Category.parent_id.is_not(None), Category.kind.in_(kinds))
+        categories_for(actor)
+        .where(Category.parent_id.is_not(None), Category.kind.in_(kinds))
         .order_by(Category.kind, Category.sort_order)
     )
     return [(str(c.id), (c.name_en if _english() and c.name_en else c.name)) for c in rows]
 
 
-def determination_articles() -> Choices:
+def determination_articles(actor: Actor) -> Choices:
     rows = session().execute(
-        sa.select(DeterminationArticle, DeterminationStandard)
+        determination_articles_for(actor)
+        .add_columns(DeterminationStandard)
         .join(DeterminationStandard)
         .where(DeterminationArticle.repealed_on.is_(None))
         .order_by(DeterminationStandard.id, DeterminationArticle.sort_order)

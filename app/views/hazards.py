@@ -230,8 +230,8 @@ class HazardView(ScopedModelView):
             {
                 "enterprise_id": choices.enterprises(actor),
                 "region_id": choices.report_regions(actor),
-                "category_id": choices.categories(),
-                "domain_tag_id": choices.categories(domain_tags=True),
+                "category_id": choices.categories(actor),
+                "domain_tag_id": choices.categories(actor, domain_tags=True),
             },
             formdata=request.form if request.method == "POST" else None,
             extra={
@@ -382,15 +382,16 @@ class HazardView(ScopedModelView):
         self, specs: list[FieldSpec] | tuple[FieldSpec, ...], hazard: Hazard
     ) -> dict[str, Any]:
         names = {s.name for s in specs}
+        actor = current_actor()
         found: dict[str, Any] = {}
         if "category_id" in names:
-            found["category_id"] = choices.categories()
+            found["category_id"] = choices.categories(actor)
         if "domain_tag_id" in names:
-            found["domain_tag_id"] = choices.categories(domain_tags=True)
+            found["domain_tag_id"] = choices.categories(actor, domain_tags=True)
         if "determination_article_id" in names:
-            found["determination_article_id"] = choices.determination_articles()
+            found["determination_article_id"] = choices.determination_articles(actor)
         if "original_id" in names:
-            found["original_id"] = choices.merge_targets(current_actor(), hazard)
+            found["original_id"] = choices.merge_targets(actor, hazard)
         if "attachment_id" in names:
             found["attachment_id"] = choices.removable_attachments(hazard)
         return found

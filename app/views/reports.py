@@ -57,7 +57,7 @@ class ReportView(BaseView):
             {
                 "region_id": [(str(r.id), r.name) for r in session().scalars(regions_for(actor))],
                 "enterprise_id": choices.enterprises(actor),
-                "category_id": choices.categories(),
+                "category_id": choices.categories(actor),
             },
             formdata=formdata,
             extra={"list": list_field, "format": format_field},
