@@ -121,23 +121,26 @@ def write_xlsx(
         sheet.set_column(index, index, max(10, round(column.width * 14)))
     sheet.freeze_panes(1, 0)
     sheet.write_row(0, 0, [translate(column.header) for column in columns], bold)
-    keys = [column.key for column in columns]
+    # The writer of each column is chosen once from its kind, not by testing every cell.
+    cells = [
+        (index, column.key, _cell_writer(sheet, column.kind, day))
+        for index, column in enumerate(columns)
+    ]
     for number, row in enumerate(rows, start=1):
-        for index, key in enumerate(keys):
+        for index, key, write in cells:
             value = row.get(key)
-            if value is None or value == "":
-                continue
-            if isinstance(value, date) and not isinstance(value, datetime):
-                sheet.write_datetime(
-                    number, index, datetime.combine(value, datetime.min.time()), day
-                )
-            elif isinstance(value, Decimal):
-                sheet.write_number(number, index, float(value))
-            elif isinstance(value, int | float):
-                sheet.write_number(number, index, value)
-            else:
-                sheet.write_string(number, index, str(value))
+            if value is not None and value != "":
+                write(number, index, value)
     book.close()
+
+
+def _cell_writer(sheet: Any, kind: str, day: Any) -> Callable[[int, int, Any], Any]:
+    """How one column's values go into the sheet: dates as real dates, figures as numbers."""
+    if kind == "date":
+        return lambda row, col, value: sheet.write_datetime(row, col, value, day)
+    if kind in ("int", "decimal"):
+        return lambda row, col, value: sheet.write_number(row, col, float(value))
+    return lambda row, col, value: sheet.write_string(row, col, str(value))
 
 
 def write_pdf(
