@@ -71,6 +71,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def rate_limit_storage(config: Mapping[str, Any]) -> str:
+    """Where FAB's Flask-Limiter keeps its counters: the app's Redis (the embedded one too)."""
+    from app.services.background import redis_url
+
+    url = redis_url(config)
+    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a SafeLoop app from ``config.py`` (environment variables) plus ``config_overrides``."""
     import config as settings
@@ -87,6 +95,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage(app.config))
 
     with app.app_context():
         from app import models  # noqa: F401 - every table must be known before FAB starts
