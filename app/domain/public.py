@@ -164,6 +164,21 @@ def may_decide_reward(actor: Actor, ticket: Any) -> bool:
     return actor.has_role(roles.DISTRICT_SUPERVISOR) and ticket_in_scope(scope_of(actor), ticket)
 
 
+REPLY = "reply"
+REWARD = "reward"
+
+
+def staff_refusal(actor: Actor, ticket: Any, purpose: str) -> ForbiddenError | None:
+    """Why ``actor`` may not reply to the reporter of / decide the reward for ``ticket``."""
+    if purpose == REWARD and not may_decide_reward(actor, ticket):
+        return ForbiddenError(Message(N_("Only the district records reward decisions.")))
+    if purpose == REPLY and not may_reply(actor, ticket):
+        return ForbiddenError(
+            Message(N_("Only the township's inspectors and the district reply to the public."))
+        )
+    return None
+
+
 # --------------------------------------------------------------------------- replies and rewards
 
 PUBLIC_REPLY_FIELDS = (
@@ -208,8 +223,9 @@ def decide_reward(
     today: date,
 ) -> dict[str, Any]:
     """Check a reward decision and return its values (eligible, amount, decided_on, reason)."""
-    if not may_decide_reward(actor, ticket):
-        raise ForbiddenError(Message(N_("Only the district records reward decisions.")))
+    refused = staff_refusal(actor, ticket, REWARD)
+    if refused is not None:
+        raise refused
     if already_decided:
         raise ConflictError(Message(N_("A reward decision is already recorded for this report.")))
     clean = parse_fields(REWARD_FIELDS, data)

@@ -20,12 +20,14 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps
 
-from app.domain.errors import ForbiddenError, NotFoundError
+from app.domain.errors import NotFoundError
 from app.domain.fields import field_error, parse_fields
 from app.domain.messages import N_, Message
 from app.domain.public import (
     PUBLIC_REPLY_FIELDS,
     PUBLIC_STATE,
+    REPLY,
+    REWARD,
     RewardBounds,
     decide_reward,
     format_tracking_code,
@@ -36,6 +38,7 @@ from app.domain.public import (
     normalise_tracking_code,
     parse_public_report,
     public_step,
+    staff_refusal,
     ticket_data,
 )
 from app.domain.scope import Actor
@@ -341,16 +344,28 @@ def likely_duplicates(actor: Actor, hazard: Hazard) -> list[Hazard]:
     return list(session().scalars(query))
 
 
+def staff_ticket(
+    actor: Actor, hazard_id: int, purpose: str, report_id: int | None = None
+) -> tuple[Hazard, list[PublicReport]]:
+    """The ticket and its public reports, if ``actor`` may see it and act for ``purpose``.
+
+    NotFoundError when the ticket is out of scope or has no (such) public report,
+    ForbiddenError when the actor's role does not allow the purpose.
+    """
+    hazard = hazard_for(actor, hazard_id)
+    reports = [r for r in public_reports_of(hazard.id) if report_id is None or r.id == report_id]
+    if not reports:
+        raise NotFoundError(Message(N_("This hazard has no public report.")))
+    refused = staff_refusal(actor, hazard, purpose)
+    if refused is not None:
+        raise refused
+    return hazard, reports
+
+
 def write_public_reply(actor: Actor, hazard_id: int, data: Mapping[str, Any]) -> PublicReply:
     """Write a reply the reporter(s) of ticket ``hazard_id`` read on the tracking page."""
     with atomic() as current:
-        hazard = hazard_for(actor, hazard_id)
-        if not public_reports_of(hazard.id):
-            raise NotFoundError(Message(N_("This hazard has no public report.")))
-        if not may_reply(actor, hazard):
-            raise ForbiddenError(
-                Message(N_("Only the township's inspectors and the district reply to the public."))
-            )
+        hazard, _reports = staff_ticket(actor, hazard_id, REPLY)
         clean = parse_fields(PUBLIC_REPLY_FIELDS, data)
         reply = PublicReply(
             hazard_id=hazard.id,
@@ -368,10 +383,7 @@ def record_reward(
 ) -> PublicReport:
     """Record the district's reward decision for one public report of ticket ``hazard_id``."""
     with atomic() as current:
-        hazard = hazard_for(actor, hazard_id)
-        row = next((r for r in public_reports_of(hazard.id) if r.id == report_id), None)
-        if row is None:
-            raise NotFoundError(Message(N_("This hazard has no public report.")))
+        hazard, (row,) = staff_ticket(actor, hazard_id, REWARD, report_id)
         final = _merge_chain(row.hazard)[-1]
         confirmed = final.confirmed_at is not None and final.state not in (
             State.REJECTED,

@@ -40,6 +40,8 @@ from app.domain.errors import DomainError, InvalidError
 from app.domain.public import (
     PUBLIC_REPLY_FIELDS,
     PUBLIC_REPORT_FIELDS,
+    REPLY,
+    REWARD,
     REWARD_FIELDS,
     TRACKING_ALPHABET,
     format_tracking_code,
@@ -47,6 +49,7 @@ from app.domain.public import (
 )
 from app.services.public_reports import (
     record_reward,
+    staff_ticket,
     submit_public_report,
     track,
     write_public_reply,
@@ -234,9 +237,7 @@ class PublicTrackView(BaseView):
                 ),
                 404,
             )
-        return page(
-            "public/track.html", tracking=found, title=gettext("Follow your report")
-        )
+        return page("public/track.html", tracking=found, title=gettext("Follow your report"))
 
 
 class PublicReportStaffView(BaseView):
@@ -250,6 +251,7 @@ class PublicReportStaffView(BaseView):
     @expose("/<int:pk>/reply", methods=["GET", "POST"])
     @has_access
     def reply(self, pk: int) -> Any:
+        self._check(pk, REPLY)
         form = build_form(
             PUBLIC_REPLY_FIELDS, formdata=request.form if request.method == "POST" else None
         )
@@ -271,6 +273,7 @@ class PublicReportStaffView(BaseView):
     @expose("/<int:pk>/reward/<int:report_id>", methods=["GET", "POST"])
     @has_access
     def reward(self, pk: int, report_id: int) -> Any:
+        self._check(pk, REWARD, report_id)
         form = build_form(
             REWARD_FIELDS, formdata=request.form if request.method == "POST" else None
         )
@@ -290,14 +293,20 @@ class PublicReportStaffView(BaseView):
         return self._form(pk, form, loose, gettext("Record the reward decision"))
 
     def _form(self, pk: int, form: Any, loose: list[str], title: str) -> Any:
-        return self.page(
+        return self.render_template(
             "public/staff_form.html", form=form, loose_errors=loose, hazard_id=pk, title=title
         )
 
+    def _check(self, pk: int, purpose: str, report_id: int | None = None) -> None:
+        try:
+            staff_ticket(current_actor(), pk, purpose, report_id)
+        except DomainError as refused:
+            self._refused(pk, refused)
+
     @staticmethod
     def _refused(pk: int, refused: DomainError) -> Any:
-        if refused.http_status == 404:
-            abort(404)
+        if refused.http_status in (403, 404):
+            abort(refused.http_status)
         flash(refused.render(gettext), "danger")
         return redirect(url_for("HazardView.show", pk=pk))
 
