@@ -3,6 +3,7 @@ tracking codes that cannot be guessed."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from app.domain.public import new_tracking_code
 from app.models import Hazard, PublicReport
 from app.services.transaction import session
 from tests.factories import build_world
-from tests.public.conftest import CAPTCHA, photo_bytes, send_report
+from tests.public.conftest import CAPTCHA, form_data, photo_bytes, send_report
 from tests.public.test_public_path import tracking_code
 
 
@@ -121,10 +122,8 @@ def test_a_wrong_or_reused_captcha_is_refused(screens: Flask, in_app: Any, towns
     assert ticket_count(in_app) == 0
     assert send_report(client, township).status_code == 200
     # The same answer again, without fetching a new picture: refused.
-    from tests.public.conftest import form_data
-
     data = form_data(township)
-    data["photo_ids"] = [(__import__("io").BytesIO(photo_bytes()), "a.jpg")]
+    data["photo_ids"] = [(io.BytesIO(photo_bytes()), "a.jpg")]
     again = client.post("/public/report", data=data, content_type="multipart/form-data")
     assert "验证码不正确" in again.get_data(as_text=True)
     assert ticket_count(in_app) == 1
