@@ -128,6 +128,9 @@ SAFELOOP_PUBLIC_TRACK_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_LIMIT", "30/
 SAFELOOP_PUBLIC_TRACK_CODE_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_CODE_LIMIT", "60/hour")
 # Flask-Limiter (FAB's own limiter) keeps its counters in the app's Redis (set in create_app
 # from SAFELOOP_REDIS_URL); when Redis is away it counts in memory instead of failing.
+# How many reverse proxies (nginx: 1) stand before the app: their X-Forwarded-For gives the
+# client's address the limits count by. 0 (direct): the peer address, headers ignored.
+SAFELOOP_TRUSTED_PROXIES = int(os.environ.get("SAFELOOP_TRUSTED_PROXIES", "0"))
 # FAB turns its limiter off by default; only the public pages declare limits (no defaults).
 RATELIMIT_ENABLED = True
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, migrate
 
@@ -112,4 +113,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         views.register(appbuilder)
         api.register(appbuilder)
         cli.init_app(app)
+    proxies = int(app.config.get("SAFELOOP_TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every request comes from loopback; the client is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     return app

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from captcha.image import ImageCaptcha
@@ -37,6 +38,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, MultipleFileField
 
 from app.domain.errors import DomainError, InvalidError
+from app.domain.fields import FieldSpec
 from app.domain.public import (
     PUBLIC_REPLY_FIELDS,
     PUBLIC_REPORT_FIELDS,
@@ -251,46 +253,53 @@ class PublicReportStaffView(BaseView):
     @expose("/<int:pk>/reply", methods=["GET", "POST"])
     @has_access
     def reply(self, pk: int) -> Any:
-        self._check(pk, REPLY)
-        form = build_form(
-            PUBLIC_REPLY_FIELDS, formdata=request.form if request.method == "POST" else None
+        return self._staff_form(
+            pk,
+            REPLY,
+            PUBLIC_REPLY_FIELDS,
+            lambda data: write_public_reply(current_actor(), pk, data),
+            gettext("Reply published on the tracking page."),
+            gettext("Reply to the reporter"),
         )
-        loose: list[str] = []
-        if request.method == "POST":
-            try:
-                write_public_reply(
-                    current_actor(), pk, request_data(PUBLIC_REPLY_FIELDS, request.form)
-                )
-            except InvalidError as refused:
-                loose = show_errors(form, refused, gettext)
-            except DomainError as refused:
-                return self._refused(pk, refused)
-            else:
-                flash(gettext("Reply published on the tracking page."), "success")
-                return redirect(url_for("HazardView.show", pk=pk))
-        return self._form(pk, form, loose, gettext("Reply to the reporter"))
 
     @expose("/<int:pk>/reward/<int:report_id>", methods=["GET", "POST"])
     @has_access
     def reward(self, pk: int, report_id: int) -> Any:
-        self._check(pk, REWARD, report_id)
-        form = build_form(
-            REWARD_FIELDS, formdata=request.form if request.method == "POST" else None
+        return self._staff_form(
+            pk,
+            REWARD,
+            REWARD_FIELDS,
+            lambda data: record_reward(current_actor(), pk, report_id, data),
+            gettext("Reward decision recorded."),
+            gettext("Record the reward decision"),
+            report_id,
         )
+
+    def _staff_form(
+        self,
+        pk: int,
+        purpose: str,
+        specs: tuple[FieldSpec, ...],
+        command: Callable[[dict[str, Any]], object],
+        done: str,
+        title: str,
+        report_id: int | None = None,
+    ) -> Any:
+        """Show the form of ``specs``; on POST run ``command`` and go back to the ticket."""
+        self._check(pk, purpose, report_id)
+        form = build_form(specs, formdata=request.form if request.method == "POST" else None)
         loose: list[str] = []
         if request.method == "POST":
             try:
-                record_reward(
-                    current_actor(), pk, report_id, request_data(REWARD_FIELDS, request.form)
-                )
+                command(request_data(specs, request.form))
             except InvalidError as refused:
                 loose = show_errors(form, refused, gettext)
             except DomainError as refused:
                 return self._refused(pk, refused)
             else:
-                flash(gettext("Reward decision recorded."), "success")
+                flash(done, "success")
                 return redirect(url_for("HazardView.show", pk=pk))
-        return self._form(pk, form, loose, gettext("Record the reward decision"))
+        return self._form(pk, form, loose, title)
 
     def _form(self, pk: int, form: Any, loose: list[str], title: str) -> Any:
         return self.render_template(

@@ -163,3 +163,30 @@ def test_the_captcha_is_an_image_drawn_here(screens: Flask) -> None:
     response = screens.test_client().get("/public/captcha.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.data.startswith(b"\x89PNG") and CAPTCHA.encode() not in response.data
+
+
+def test_behind_a_proxy_each_client_is_counted_by_its_forwarded_address(
+    screens: Flask, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import build_app
+
+    proxied = build_app(
+        screens.config["SQLALCHEMY_DATABASE_URI"],
+        tmp_path,
+        SAFELOOP_TRUSTED_PROXIES=1,
+        SAFELOOP_PUBLIC_TRACK_LIMIT="2/minute",
+    )
+
+    def lookups(app: Flask, *addresses: str) -> list[int]:
+        client = app.test_client()
+        return [
+            client.get(
+                f"/public/track/{new_tracking_code()}", headers={"X-Forwarded-For": address}
+            ).status_code
+            for address in addresses
+        ]
+
+    assert lookups(proxied, *["203.0.113.7"] * 3, "198.51.100.2") == [404, 404, 429, 404]
+    # Served directly, the header is ignored: it cannot be forged to dodge the limit.
+    monkeypatch.setitem(screens.config, "SAFELOOP_PUBLIC_TRACK_LIMIT", "2/minute")
+    assert lookups(screens, "10.1.1.1", "10.1.1.2", "10.1.1.3") == [404, 404, 429]
