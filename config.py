@@ -112,3 +112,27 @@ SAFELOOP_SMTP_USERNAME = os.environ.get("SAFELOOP_SMTP_USERNAME", "")
 SAFELOOP_SMTP_PASSWORD = os.environ.get("SAFELOOP_SMTP_PASSWORD", "")
 # "" (plain, e.g. a local relay), "starttls" or "ssl".
 SAFELOOP_SMTP_SECURITY = os.environ.get("SAFELOOP_SMTP_SECURITY", "")
+
+# ---------------------------------------------------------------- public reporting (群众举报)
+# How many photos a public report may carry (at least one is required, as for grid patrols).
+SAFELOOP_PUBLIC_MAX_PHOTOS = int(os.environ.get("SAFELOOP_PUBLIC_MAX_PHOTOS", "3"))
+# The name public reports are recorded under on the timeline (never the reporter's own).
+SAFELOOP_PUBLIC_REPORTER_NAME = os.environ.get("SAFELOOP_PUBLIC_REPORTER_NAME", "群众举报")
+# Reward bounds in yuan (安全生产领域举报奖励办法 2018: at least 3,000, at most 300,000).
+SAFELOOP_REWARD_MIN_YUAN = int(os.environ.get("SAFELOOP_REWARD_MIN_YUAN", "3000"))
+SAFELOOP_REWARD_MAX_YUAN = int(os.environ.get("SAFELOOP_REWARD_MAX_YUAN", "300000"))
+# Rate limits of the one unauthenticated write path (Flask-Limiter strings, per address).
+SAFELOOP_PUBLIC_REPORT_LIMIT = os.environ.get("SAFELOOP_PUBLIC_REPORT_LIMIT", "5/hour;20/day")
+SAFELOOP_PUBLIC_TRACK_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_LIMIT", "30/minute;300/day")
+# Look-ups of one tracking code, from any address.
+SAFELOOP_PUBLIC_TRACK_CODE_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_CODE_LIMIT", "60/hour")
+# Flask-Limiter (FAB's own limiter) keeps its counters in the app's Redis (set in create_app
+# from SAFELOOP_REDIS_URL); when Redis is away it counts in memory instead of failing.
+# How many reverse proxies (nginx: 1) stand before the app: their X-Forwarded-For gives the
+# client's address the limits count by. 0 (direct): the peer address, headers ignored.
+SAFELOOP_TRUSTED_PROXIES = int(os.environ.get("SAFELOOP_TRUSTED_PROXIES", "0"))
+# FAB turns its limiter off by default; only the public pages declare limits (no defaults).
+RATELIMIT_ENABLED = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_HEADERS_ENABLED = True

@@ -111,6 +111,16 @@ ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
 ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
+# ---- public reporting (issue 11) -------------------------------------------------------------
+# The public pages need no permission (no login); the township and the district answer the
+# reporter, the district records reward decisions (the domain checks scope per ticket).
+ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += [("PublicReport", "can_reply")]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += [
+    ("PublicReport", "can_reply"),
+    ("PublicReport", "can_reward"),
+]
+# ---- end public reporting --------------------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

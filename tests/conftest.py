@@ -29,10 +29,14 @@ TEST_SETTINGS: dict[str, Any] = {
     "WTF_CSRF_ENABLED": False,
     # Fast hashing for test users; production keeps scrypt.
     "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Rate-limit counters in memory: each test app counts on its own.
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "public_reply",
+    "public_report",
     "report",
     "responsibility",
     "attachment",

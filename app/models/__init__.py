@@ -12,6 +12,7 @@ from app.models.hazard import (
     TicketSequence,
 )
 from app.models.notification import Notification
+from app.models.public_report import PublicReply, PublicReport
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
 from app.models.territory import Enterprise, Region
@@ -30,6 +31,8 @@ __all__ = [
     "Hazard",
     "HazardEvent",
     "Notification",
+    "PublicReply",
+    "PublicReport",
     "RectificationPlan",
     "Region",
     "Report",

@@ -7,7 +7,7 @@ ticket, writes its event, bumps its version and marks the evidence it used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -96,11 +96,13 @@ def report_hazard(
     files: Sequence[NewFile] = (),
     *,
     fixed_on_spot: bool = False,
+    on_created: Callable[[Hazard], None] | None = None,
 ) -> Hazard:
     """Report a new hazard (or one fixed on the spot) and return the saved ticket.
 
     ``files`` are the photos sent with the report; their kind says which requirement they
-    meet (a fix on the spot needs a before- and an after-photo).
+    meet (a fix on the spot needs a before- and an after-photo). ``on_created`` runs inside
+    the same transaction with the new ticket (e.g. to record a public report beside it).
     """
     action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
     for new_file in files:
@@ -134,6 +136,8 @@ def report_hazard(
             actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
         )
         _mark_evidence(evidence, event)
+        if on_created is not None:
+            on_created(hazard)
         current.flush()
     return hazard
 

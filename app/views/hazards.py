@@ -31,8 +31,9 @@ from app.domain.lifecycle import (
 from app.domain.vocabulary import OPEN_STATES, Grade, Nature, Source, State
 from app.models import Attachment, Hazard, HazardEvent
 from app.services import clock
-from app.services.attachments import file_path, thumbnail_path
+from app.services.attachments import thumbnail_path
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.public_reports import public_panel, served_photo
 from app.services.scoping import attachment_for, hazard_for, hazards_for
 from app.services.transaction import session
 from app.templating import localtime
@@ -193,6 +194,7 @@ class HazardView(ScopedModelView):
             events=events,
             attachments=attachments,
             actions=available_actions(actor, hazard),
+            public=public_panel(actor, hazard),
             action_labels=ACTION_LABELS,
             state_badge=_state_badge,
             label=_label,
@@ -210,7 +212,7 @@ class HazardView(ScopedModelView):
         if request.args.get("thumb") and found.content_type.startswith("image/"):
             return send_file(thumbnail_path(found), mimetype="image/jpeg", max_age=3600)
         return send_file(
-            file_path(found),
+            served_photo(current_actor(), found),
             mimetype=found.content_type,
             download_name=found.original_name,
             as_attachment=not found.content_type.startswith("image/"),

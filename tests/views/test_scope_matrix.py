@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from app.models import Attachment, Hazard, Responsibility
 from app.services.transaction import session
-from tests.factories import USERS, build_world, report
+from tests.factories import USERS, build_world, jpeg, report
 
 OK = "ok"  # 200, or a 302 back to the ticket (a transition one may not fire now)
 FORBIDDEN = 403
@@ -119,6 +119,26 @@ def report_item(user: str) -> Any:
     )
 
 
+def public_page(user: str) -> Any:
+    # The public report form and tracking lookup need no login and show nothing of a user.
+    return OK
+
+
+def no_such_code(user: str) -> Any:
+    return MISSING
+
+
+def public_reply(user: str) -> Any:
+    # The township's inspectors and the district answer the reporter of a township-A ticket.
+    if user in {"inspector_a", "inspector_a2", "district"}:
+        return OK
+    return MISSING if user == "inspector_b" else FORBIDDEN
+
+
+def public_reward(user: str) -> Any:
+    return OK if user == "district" else FORBIDDEN
+
+
 def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
@@ -157,6 +177,12 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    "PublicReportView.report": public_page,
+    "PublicReportView.captcha": public_page,
+    "PublicTrackView.lookup": public_page,
+    "PublicTrackView.status": no_such_code,
+    "PublicReportStaffView.reply": public_reply,
+    "PublicReportStaffView.reward": public_reward,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -171,7 +197,16 @@ NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
 SKIPPED_METHODS = {"action_post", "request_list"}
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
+OUR_VIEWS = (
+    "HazardView",
+    "EnterpriseView",
+    "ResponsibilityView",
+    "ReportView",
+    "PublicReportView",
+    "PublicTrackView",
+    "PublicReportStaffView",
+    *ADMIN_VIEWS,
+)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -208,6 +243,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["pk"] = ids[view]
         elif argument == "attachment_id":
             values["attachment_id"] = ids["attachment"]
+        elif argument == "report_id" and view == "PublicReportStaffView":
+            values["report_id"] = ids["public_report"]
         elif argument == "report_id":
             values["report_id"] = ids["report"]
         elif argument == "name":
@@ -250,6 +287,18 @@ def test_scope_matrix_of_every_screen(
 
         township_report = request_report(world["inspector_a"], "hazard", "csv")
         produce_report(township_report.id)
+        from app.services.public_reports import submit_public_report
+
+        public = submit_public_report(
+            {
+                "description": "路边井盖缺失",
+                "township_id": world.township_a.id,
+                "address": "甲镇北路",
+                "consent": "yes",
+            },
+            [jpeg()],
+            "同意",
+        )
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
@@ -262,6 +311,8 @@ def test_scope_matrix_of_every_screen(
             "UserScopeView": world["officer_e1"].user_id,
             "ResponsibilityView": duty.id,
             "report": township_report.id,
+            "PublicReportStaffView": public.hazard_id,
+            "public_report": public.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
