@@ -33,6 +33,7 @@ TEST_SETTINGS: dict[str, Any] = {
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "ledger_import",
     "report",
     "responsibility",
     "attachment",
@@ -61,6 +62,7 @@ def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "SAFELOOP_REPORT_FOLDER": str(instance / "reports"),
+            "SAFELOOP_IMPORT_FOLDER": str(instance / "imports"),
             **overrides,
         }
     )

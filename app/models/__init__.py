@@ -11,6 +11,7 @@ from app.models.hazard import (
     RectificationPlan,
     TicketSequence,
 )
+from app.models.ledger_import import LedgerImport
 from app.models.notification import Notification
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
@@ -29,6 +30,7 @@ __all__ = [
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
+    "LedgerImport",
     "Notification",
     "RectificationPlan",
     "Region",
