@@ -138,6 +138,16 @@ def report_hazard(
     return hazard
 
 
+def import_ticket(actor: Actor, decision: Decision, township: Region, facts: Facts) -> Hazard:
+    """Insert a ticket decided by ``decide_import`` with its records and its "imported" event,
+    inside the caller's transaction (an import writes a batch of rows per transaction)."""
+    hazard = _insert_ticket(decision, township, facts)
+    for record in decision.records:
+        _write_record(hazard, record)
+    _write_event(actor, hazard, decision, decision.event_data)
+    return hazard
+
+
 def _insert_ticket(decision: Decision, township: Region, facts: Facts) -> Hazard:
     """Insert the ticket under a fresh code; a code already taken (imports) is skipped."""
     year = facts.now.astimezone(facts.zone).year

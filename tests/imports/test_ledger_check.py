@@ -1,0 +1,58 @@
+"""The dry run: every row checked, every problem named by the sheet's row and column header."""
+
+from __future__ import annotations
+
+from tests.factories import World
+from tests.imports.conftest import dry_run, errors_by_row
+from tests.imports.sheets import ledger_row, workbook_bytes
+
+
+def test_a_clean_ledger_below_a_title_row_is_all_new(world: World) -> None:
+    sheet = workbook_bytes(
+        [
+            ledger_row(),
+            ledger_row(台账编号="JZ-002", 状态="已整改", 销号日期="2024年3月18日"),
+            ledger_row(台账编号="JZ-003", 发现日期="2024.3.6", 整改时限=None, 状态="待确认"),
+        ]
+    )
+    result = dry_run(world["inspector_a"], sheet)
+    assert result.errors == []
+    assert (result.rows, result.new, result.existing) == (3, 3, 0)
+
+
+def test_each_kind_of_bad_row_is_reported_at_its_row_and_column(world: World) -> None:
+    sheet = workbook_bytes(
+        [
+            ledger_row(),  # row 3: good
+            ledger_row(台账编号="JZ-002", 企业名称="不存在的厂"),
+            ledger_row(台账编号="JZ-003", 统一社会信用代码="91330199MA2B00001X"),
+            ledger_row(台账编号="JZ-004", 企业名称="乙食品厂"),
+            ledger_row(台账编号="JZ-005", 发现日期="2024-13-45"),
+            ledger_row(台账编号="JZ-006", 隐患内容=None),
+            ledger_row(台账编号="JZ-007", 状态="已整改", 销号日期=None),
+            ledger_row(台账编号="JZ-001", 隐患内容="另一条"),  # same number as row 3
+            ledger_row(台账编号="JZ-009", 隐患级别="特别重大"),
+        ]
+    )
+    result = dry_run(world["inspector_a"], sheet)
+    errors = errors_by_row(result)
+    assert 3 not in errors
+    assert "不存在的厂" in errors[4]["企业名称"]
+    assert "校验码" in errors[5]["统一社会信用代码"] or "GB 32100" in errors[5]["统一社会信用代码"]
+    assert "乙食品厂" in errors[6]["企业名称"]  # an enterprise of township B: not in A's area
+    assert "2024-13-45" in errors[7]["发现日期"]
+    assert errors[8]["隐患内容"]
+    assert "销号日期" in errors[9]["销号日期"] or errors[9]["销号日期"]
+    assert "3" in errors[10]["台账编号"]
+    assert "特别重大" in errors[11]["隐患级别"]
+    assert (result.rows, result.new) == (9, 1)
+
+
+def test_an_inspector_cannot_import_into_another_township(world: World) -> None:
+    sheet = workbook_bytes(
+        [ledger_row(企业名称=None, 所属区域="乙镇")],
+        headers=["台账编号", "所属区域", "隐患内容", "发现日期", "状态", "整改时限", "隐患类别"],
+    )
+    result = dry_run(world["inspector_a"], sheet)
+    assert "乙镇" in errors_by_row(result)[3]["所属区域"]
+    assert dry_run(world["district"], sheet).errors == []
