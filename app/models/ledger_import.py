@@ -26,7 +26,9 @@ class LedgerImport(Placed, Model):
             "status IN ('checked', 'queued', 'running', 'finished', 'failed')",
             name="ck_ledger_import_status",
         ),
-        sa.CheckConstraint("mode IS NULL OR mode IN ('all', 'valid')", name="ck_ledger_import_mode"),
+        sa.CheckConstraint(
+            "mode IS NULL OR mode IN ('all', 'valid')", name="ck_ledger_import_mode"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
