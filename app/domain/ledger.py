@@ -123,6 +123,7 @@ class Header:
     row: int
     columns: Mapping[int, str]  # 0-based cell index -> column key
     names: Mapping[str, str]  # column key -> the header text as the sheet wrote it
+    cells: Sequence[Any] = ()  # the whole header row, unknown columns included
 
 
 def find_header(rows: Iterable[Sequence[Any]], lookup: Mapping[str, str]) -> Header | None:
@@ -139,7 +140,7 @@ def find_header(rows: Iterable[Sequence[Any]], lookup: Mapping[str, str]) -> Hea
                 columns[index] = key
                 names[key] = clean_text(cell)
         if len(columns) >= HEADER_MIN_MATCHES and "description" in names:
-            return Header(number, columns, names)
+            return Header(number, columns, names, tuple(cells))
     return None
 
 

@@ -56,3 +56,34 @@ def test_an_inspector_cannot_import_into_another_township(world: World) -> None:
     result = dry_run(world["inspector_a"], sheet)
     assert "乙镇" in errors_by_row(result)[3]["所属区域"]
     assert dry_run(world["district"], sheet).errors == []
+
+
+def test_problems_read_in_the_users_language(world: World) -> None:
+    sheet = workbook_bytes([ledger_row(发现日期="明天")])
+    english = errors_by_row(dry_run(world["inspector_a"], sheet, locale="en"))
+    assert english[3]["发现日期"].startswith("明天 is not a date")
+    chinese = errors_by_row(dry_run(world["inspector_a"], sheet))
+    assert chinese[3]["发现日期"].startswith("明天 不是日期")
+
+
+def test_header_variants_full_width_text_and_excel_dates_are_understood(world: World) -> None:
+    from datetime import datetime
+
+    headers = ["　台账编号 ", "单位名称", "隐患情况", "排查日期", "整改期限*", "整改状态", "类别"]
+    sheet = workbook_bytes(
+        [
+            {
+                "　台账编号 ": "ＪＺ－０１",
+                "单位名称": " 甲机械厂　",
+                "隐患情况": "消防通道  堵塞",
+                "排查日期": datetime(2024, 3, 5),
+                "整改期限*": 45390,  # an Excel serial day: 2024-04-08
+                "整改状态": "整改中",
+                "类别": "消防安全",
+            }
+        ],
+        headers=headers,
+        title=None,
+    )
+    result = dry_run(world["inspector_a"], sheet)
+    assert (result.errors, result.new) == ([], 1)
