@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 from openpyxl import load_workbook
@@ -21,22 +19,7 @@ from app.services.ledger_import import (
     translators,
 )
 from seed import sample_ledger
-from seed.loader import load_demo
-from tests.conftest import build_app, prepare_database
-from tests.support.databases import temporary_database
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    instance = tmp_path_factory.mktemp("ledger-demo")
-    with temporary_database(instance) as url:
-        app = build_app(url, instance)
-        prepare_database(app)
-        with app.app_context():
-            load_demo()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
+from tests.test_seed import demo_app  # noqa: F401 - the demo district, once per module
 
 
 def cells(path: Path) -> list[tuple[object, ...]]:
@@ -48,7 +31,9 @@ def test_the_shipped_sample_is_what_the_script_writes(tmp_path: Path) -> None:
     assert cells(rebuilt) == cells(sample_ledger.PATH)
 
 
-def test_the_sample_ledger_shows_its_mistakes_then_imports_the_rest(demo_app: Flask) -> None:
+def test_the_sample_ledger_shows_its_mistakes_then_imports_the_rest(
+    demo_app: Flask,  # noqa: F811 - the fixture imported above
+) -> None:
     with demo_app.app_context():
         inspector = actor_by_username("inspector1")
         content = sample_ledger.PATH.read_bytes()

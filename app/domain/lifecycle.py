@@ -1441,6 +1441,39 @@ class Placement:
     enterprise_id: int | None
     reported_by_id: int | None = None
 
+    @classmethod
+    def of(cls, place: Any, enterprise_id: int | None) -> Placement:
+        """The placement of anything located in the region tree (an enterprise, a region)."""
+        return cls(
+            district_id=place.district_id,
+            township_id=place.township_id,
+            village_id=place.village_id,
+            grid_id=place.grid_id,
+            enterprise_id=enterprise_id,
+        )
+
+
+def _new_ticket(
+    actor: Actor, placement: Placement, facts: Facts, discovered_at: datetime
+) -> dict[str, Any]:
+    """What every new ticket holds besides its substance: place, reporter, fresh counters."""
+    return {
+        "district_id": placement.district_id,
+        "township_id": placement.township_id,
+        "village_id": placement.village_id,
+        "grid_id": placement.grid_id,
+        "enterprise_id": placement.enterprise_id,
+        "reported_by_id": actor.user_id,
+        "discovered_at": discovered_at,
+        "reported_at": facts.now,
+        "responsible_unit": facts.default_responsible_unit,
+        "rework_count": 0,
+        "extension_count": 0,
+        "escalation_level": 0,
+        "overdue": False,
+        "overdue_days": 0,
+    }
+
 
 DEFAULT_SOURCE = {
     roles.GRID_MEMBER: Source.GRID_PATROL,
@@ -1508,21 +1541,8 @@ def decide_report(
         "nature": clean.get("nature"),
         "enforcement_document": clean.get("enforcement_document"),
         "source": source.value,
-        "district_id": placement.district_id,
-        "township_id": placement.township_id,
-        "village_id": placement.village_id,
-        "grid_id": placement.grid_id,
-        "enterprise_id": placement.enterprise_id,
-        "reported_by_id": actor.user_id,
         "discoverer_name": actor.name,
-        "discovered_at": discovered_at,
-        "reported_at": facts.now,
-        "responsible_unit": facts.default_responsible_unit,
-        "rework_count": 0,
-        "extension_count": 0,
-        "escalation_level": 0,
-        "overdue": False,
-        "overdue_days": 0,
+        **_new_ticket(actor, placement, facts, discovered_at),
     }
     if action is Action.REPORT_FIXED:
         return _decide_fixed(actor, clean, common, facts)
@@ -1708,23 +1728,10 @@ def decide_import(
         "category_id": row.get("category_id"),
         "nature": row.get("nature"),
         "source": row.get("source") or _default_source(actor).value,
-        "district_id": placement.district_id,
-        "township_id": placement.township_id,
-        "village_id": placement.village_id,
-        "grid_id": placement.grid_id,
-        "enterprise_id": placement.enterprise_id,
         "ledger_no": row.get("ledger_no"),
-        "reported_by_id": actor.user_id,
         "discoverer_name": row.get("discoverer") or actor.name,
-        "discovered_at": discovered_at,
-        "reported_at": facts.now,
-        "responsible_unit": facts.default_responsible_unit,
-        "rework_count": 0,
-        "extension_count": 0,
-        "escalation_level": 0,
-        "overdue": False,
-        "overdue_days": 0,
         "fixed_on_spot": False,
+        **_new_ticket(actor, placement, facts, discovered_at),
     }
     if state is State.REPORTED:
         changes["confirm_due_at"] = facts.now + timedelta(hours=terms.confirm_hours)

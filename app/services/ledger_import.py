@@ -451,13 +451,7 @@ class Checker:
         self, row: ledger.LedgerRow, township: Region, enterprise: Enterprise | None
     ) -> Any:
         place: Any = row.values.pop("_village", None) or enterprise or township
-        placement = Placement(
-            district_id=place.district_id,
-            township_id=place.township_id,
-            village_id=place.village_id,
-            grid_id=place.grid_id,
-            enterprise_id=enterprise.id if enterprise else None,
-        )
+        placement = Placement.of(place, enterprise.id if enterprise else None)
         category_id = row.values.get("category_id")
         if category_id not in self.terms:
             self.terms[category_id] = terms_lookup(category_id)

@@ -185,13 +185,7 @@ def _placement(
     if place is None:
         return None, None, None
     township = current.get(Region, place.township_id) if place.township_id else None
-    placement = Placement(
-        district_id=place.district_id,
-        township_id=place.township_id,
-        village_id=place.village_id,
-        grid_id=place.grid_id,
-        enterprise_id=enterprise.id if enterprise else None,
-    )
+    placement = Placement.of(place, enterprise.id if enterprise else None)
     return placement, enterprise, township
 
 
