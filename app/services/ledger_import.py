@@ -398,7 +398,9 @@ class Checker:
                 return None, None
             township = self.places.regions.get(enterprise.township_id or 0)
             return township, enterprise
-        township = self.places.townships.get(ledger.folded(values.get("township")))
+        if not values.get("township"):
+            return None, None  # neither enterprise nor township: read_row said so
+        township = self.places.townships.get(ledger.folded(values["township"]))
         if township is None:
             row.problem(
                 "region",

@@ -32,20 +32,22 @@ def test_each_kind_of_bad_row_is_reported_at_its_row_and_column(world: World) ->
             ledger_row(台账编号="JZ-007", 状态="已整改", 销号日期=None),
             ledger_row(台账编号="JZ-001", 隐患内容="另一条"),  # same number as row 3
             ledger_row(台账编号="JZ-009", 隐患级别="特别重大"),
+            ledger_row(台账编号="JZ-010", 企业名称=None),
         ]
     )
     result = dry_run(world["inspector_a"], sheet)
     errors = errors_by_row(result)
     assert 3 not in errors
     assert "不存在的厂" in errors[4]["企业名称"]
-    assert "校验码" in errors[5]["统一社会信用代码"] or "GB 32100" in errors[5]["统一社会信用代码"]
+    assert "GB 32100" in errors[5]["统一社会信用代码"]
     assert "乙食品厂" in errors[6]["企业名称"]  # an enterprise of township B: not in A's area
     assert "2024-13-45" in errors[7]["发现日期"]
-    assert errors[8]["隐患内容"]
-    assert "销号日期" in errors[9]["销号日期"] or errors[9]["销号日期"]
-    assert "3" in errors[10]["台账编号"]
+    assert errors[8] == {"隐患内容": "此项不能为空。"}
+    assert errors[9] == {"销号日期": "已销号的隐患须填写销号日期。"}
+    assert errors[10] == {"台账编号": "与第 3 行是同一条隐患。"}
     assert "特别重大" in errors[11]["隐患级别"]
-    assert (result.rows, result.new) == (9, 1)
+    assert list(errors[12]) == ["企业名称"]  # neither enterprise nor township: said once
+    assert (result.rows, result.new) == (10, 1)
 
 
 def test_an_inspector_cannot_import_into_another_township(world: World) -> None:
