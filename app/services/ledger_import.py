@@ -589,11 +589,14 @@ def check_ledger(actor: Actor, record: LedgerImport, translators: Sequence[Trans
 
 
 def start_import(actor: Actor, import_id: int, mode: str) -> LedgerImport:
-    """Queue the import of a checked ledger in ``mode`` (``all`` or ``valid``)."""
+    """Mark a checked ledger for import in ``mode`` (``all`` or ``valid``); the caller queues
+    the job."""
     if mode not in MODES:
         raise field_error("mode", Message(N_("Unknown import mode: %(value)s."), {"value": mode}))
     record = import_for(actor, import_id)
-    if record.status != "checked":
+    # A queued import may be queued again (the job service was away); running twice is
+    # harmless, as imported rows are recognised.
+    if record.status not in ("checked", "queued"):
         raise ConflictError(Message(N_("This ledger has already been imported.")))
     _set(record.id, status="queued", mode=mode)
     session().expire(record)

@@ -76,9 +76,6 @@ def template_workbook(translate: Translate) -> bytes:
     for index, column in enumerate(LEDGER_COLUMNS, start=1):
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(10, round(column.width * 14))
-        if column.kind == "date":
-            for cell in sheet[f"{letter}2:{letter}1000"]:
-                cell[0].number_format = "yyyy-mm-dd"
         values = choices.get(column.key)
         if not values:
             continue

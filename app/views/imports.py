@@ -103,7 +103,7 @@ class LedgerImportView(BaseView):
             flash(
                 gettext(
                     "The import could not be queued: the job service is not reachable. "
-                    "It stays queued and runs when the service is back."
+                    "Queue it again from this page once the service is back."
                 ),
                 "warning",
             )

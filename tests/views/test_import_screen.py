@@ -37,6 +37,10 @@ def test_an_inspector_checks_a_ledger_then_imports_the_valid_rows(
     import_id = int(re.search(r"/imports/(\d+)", checked.headers["Location"])[1])  # type: ignore[index]
     queued = client.post(f"/imports/{import_id}/run", data={"mode": "valid"})
     assert queued.status_code == 302
+    # No job service in the tests: the import waits, and can be queued again from its page.
+    waiting = client.get(f"/imports/{import_id}").get_data(as_text=True)
+    assert 'id="requeue-form"' in waiting and 'id="import-valid"' not in waiting
+    assert client.post(f"/imports/{import_id}/run", data={"mode": "valid"}).status_code == 302
     with in_app():
         import_ledger_job(import_id)
         codes = list(session().scalars(sa.select(Hazard.ledger_no)))
