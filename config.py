@@ -46,6 +46,8 @@ MAX_CONTENT_LENGTH = (SAFELOOP_MAX_UPLOAD_MB * 5 + 1) * 1024 * 1024
 
 # Generated registers (the three lists) are kept here.
 SAFELOOP_REPORT_FOLDER = os.environ.get("SAFELOOP_REPORT_FOLDER", str(INSTANCE_DIR / "reports"))
+# Uploaded Excel ledgers (台账) kept for their import job and error sheet.
+SAFELOOP_IMPORT_FOLDER = os.environ.get("SAFELOOP_IMPORT_FOLDER", str(INSTANCE_DIR / "imports"))
 # A TrueType (.ttf/.ttc) Chinese font for PDF registers; empty: look in well-known places.
 SAFELOOP_PDF_FONT = os.environ.get("SAFELOOP_PDF_FONT", "")
 

@@ -120,6 +120,19 @@ ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += [
     ("PublicReport", "can_reward"),
 ]
 # ---- end public reporting --------------------------------------------------------------------
+# ---- Ledger import (issue 12) ---------------------------------------------------------------
+# Township inspectors (their township) and district supervisors bring in Excel ledgers;
+# Admin has every permission anyway. The lifecycle checks role and scope again per row.
+_LEDGER_IMPORT = [
+    ("LedgerImport", "can_read"),
+    ("LedgerImport", "can_import"),
+    ("Import ledger", "menu_access"),
+    ("LedgerImportApi", "can_get"),
+    ("LedgerImportApi", "can_post"),
+]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _LEDGER_IMPORT
+ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += _LEDGER_IMPORT
+# ---- end ledger import ----------------------------------------------------------------------
 
 
 class SafeLoopSecurityManager(SecurityManager):

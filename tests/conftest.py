@@ -37,6 +37,7 @@ TEST_SETTINGS: dict[str, Any] = {
 DATA_TABLES = [
     "public_reply",
     "public_report",
+    "ledger_import",
     "report",
     "responsibility",
     "attachment",
@@ -65,6 +66,7 @@ def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "SAFELOOP_REPORT_FOLDER": str(instance / "reports"),
+            "SAFELOOP_IMPORT_FOLDER": str(instance / "imports"),
             **overrides,
         }
     )

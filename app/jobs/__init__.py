@@ -175,6 +175,26 @@ def monthly_registers() -> list[int]:
     return report_ids
 
 
+@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=(60, 300)))
+def import_ledger_job(import_id: int) -> dict[str, Any]:
+    """Import one checked hazard ledger (台账) as the user who uploaded it."""
+    from app.models import LedgerImport
+    from app.services.ledger_import import run_import, translators
+    from app.services.transaction import session
+
+    record = session().get(LedgerImport, import_id)
+    locale = (record.locale if record else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    done = run_import(import_id, translators(locale))
+    return {"import_id": done.id, "imported": done.imported_count, "errors": len(done.errors)}
+
+
+def queue_import(import_id: int) -> bool:
+    """Hand a ledger import to a worker; False when the job service cannot be reached."""
+    from app.services.background import enqueue
+
+    return enqueue(import_ledger_job, import_id) is not None
+
+
 def queue_report(report_id: int) -> bool:
     """Hand a requested register to a worker; False when the job service cannot be reached
     (the report stays queued and the caller says so)."""

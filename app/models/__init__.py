@@ -11,6 +11,7 @@ from app.models.hazard import (
     RectificationPlan,
     TicketSequence,
 )
+from app.models.ledger_import import LedgerImport
 from app.models.notification import Notification
 from app.models.public_report import PublicReply, PublicReport
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
@@ -30,6 +31,7 @@ __all__ = [
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
+    "LedgerImport",
     "Notification",
     "PublicReply",
     "PublicReport",

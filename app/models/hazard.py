@@ -51,6 +51,8 @@ class Hazard(Placed, Model):
             name="ck_hazard_supervision_level",
         ),
         sa.Index("ix_hazard_township_discovered", "township_id", "discovered_at"),
+        # An imported ledger row is matched again by its own number within its township.
+        sa.UniqueConstraint("township_id", "ledger_no", name="uq_hazard_township_ledger_no"),
         sa.Index("ix_hazard_state_deadline", "state", "deadline"),
         # The deadline sweep only ever looks at open tickets.
         sa.Index(
@@ -64,6 +66,8 @@ class Hazard(Placed, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     # Stable id for exchange with provincial platforms; never changes, never reused.
+    # The number the row had in the office's own Excel ledger (台账), for imported tickets.
+    ledger_no: Mapped[str | None] = mapped_column(sa.String(60))
     external_id: Mapped[str] = mapped_column(
         sa.String(36), unique=True, default=lambda: str(uuid.uuid4())
     )

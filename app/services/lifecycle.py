@@ -142,6 +142,16 @@ def report_hazard(
     return hazard
 
 
+def import_ticket(actor: Actor, decision: Decision, township: Region, facts: Facts) -> Hazard:
+    """Insert a ticket decided by ``decide_import`` with its records and its "imported" event,
+    inside the caller's transaction (an import writes a batch of rows per transaction)."""
+    hazard = _insert_ticket(decision, township, facts)
+    for record in decision.records:
+        _write_record(hazard, record)
+    _write_event(actor, hazard, decision, decision.event_data)
+    return hazard
+
+
 def _insert_ticket(decision: Decision, township: Region, facts: Facts) -> Hazard:
     """Insert the ticket under a fresh code; a code already taken (imports) is skipped."""
     year = facts.now.astimezone(facts.zone).year
@@ -179,13 +189,7 @@ def _placement(
     if place is None:
         return None, None, None
     township = current.get(Region, place.township_id) if place.township_id else None
-    placement = Placement(
-        district_id=place.district_id,
-        township_id=place.township_id,
-        village_id=place.village_id,
-        grid_id=place.grid_id,
-        enterprise_id=enterprise.id if enterprise else None,
-    )
+    placement = Placement.of(place, enterprise.id if enterprise else None)
     return placement, enterprise, township
 
 

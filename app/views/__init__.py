@@ -7,10 +7,11 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import hazards, inbox, jobs, public, reference, reports
+    from app.views import hazards, imports, inbox, jobs, public, reference, reports
 
     hazards.register(appbuilder)
     reports.register(appbuilder)
+    imports.register(appbuilder)
     reference.register(appbuilder)
     inbox.register(appbuilder)
     jobs.register(appbuilder)

@@ -139,6 +139,20 @@ def public_reward(user: str) -> Any:
     return OK if user == "district" else FORBIDDEN
 
 
+IMPORTERS = {"admin", "district", "inspector_a", "inspector_a2", "inspector_b"}
+
+
+def importer(user: str) -> Any:
+    return OK if user in IMPORTERS else FORBIDDEN
+
+
+def import_item(user: str) -> Any:
+    # A ledger inspector_a uploaded: township A, the district and admin see it.
+    if user not in IMPORTERS:
+        return FORBIDDEN
+    return MISSING if user == "inspector_b" else OK
+
+
 def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
@@ -173,6 +187,11 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ReportView.index": lambda user: OK,
     "ReportView.status": report_item,
     "ReportView.download": report_item,
+    "LedgerImportView.index": importer,
+    "LedgerImportView.template": importer,
+    "LedgerImportView.show": import_item,
+    "LedgerImportView.status": import_item,
+    "LedgerImportView.errors": import_item,
     "ResponsibilityView.list": responsibility_list,
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
@@ -196,7 +215,8 @@ ADMIN_VIEWS = (
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
-SKIPPED_METHODS = {"action_post", "request_list"}
+# check and run: tests/views/test_import_screen.py (the import screen's forms).
+SKIPPED_METHODS = {"action_post", "request_list", "check", "run"}
 OUR_VIEWS = (
     "HazardView",
     "EnterpriseView",
@@ -205,6 +225,7 @@ OUR_VIEWS = (
     "PublicReportView",
     "PublicTrackView",
     "PublicReportStaffView",
+    "LedgerImportView",
     *ADMIN_VIEWS,
 )
 
@@ -247,6 +268,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["report_id"] = ids["public_report"]
         elif argument == "report_id":
             values["report_id"] = ids["report"]
+        elif argument == "import_id":
+            values["import_id"] = ids["import"]
         elif argument == "name":
             values["name"] = "confirm"
         elif argument == "filename":
@@ -299,7 +322,15 @@ def test_scope_matrix_of_every_screen(
             [jpeg()],
             "同意",
         )
+        from app.services.ledger_import import check_ledger, store_ledger, translators
+        from tests.imports.sheets import ledger_row, workbook_bytes
+
+        ledger = store_ledger(
+            world["inspector_a"], "台账.xlsx", workbook_bytes([ledger_row()]), "zh"
+        )
+        check_ledger(world["inspector_a"], ledger, translators("zh"))
         ids = {
+            "import": ledger.id,
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
             "attachment": attachment.id,
