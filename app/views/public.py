@@ -118,7 +118,9 @@ def _limit_value(name: str) -> Any:
 
 
 def _code_key() -> str:
-    return "public-code:" + "".join(str((request.view_args or {}).get("code", "")).split()).upper()
+    # One bucket per code however it is typed (case, spaces, dashes).
+    raw = str((request.view_args or {}).get("code", ""))
+    return "public-code:" + "".join(raw.split()).replace("-", "").upper()
 
 
 class PublicReportView(BaseView):
