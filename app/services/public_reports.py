@@ -213,7 +213,7 @@ def track(raw_code: str | None) -> Tracking | None:
         if event.hazard_id not in joined:
             continue
         what = public_step(event.action)
-        if event.action == "merge" and event.hazard_id in joined:
+        if event.action == "merge":
             joined.add(_merge_target_of(chain, event.hazard_id))
         if what is not None:
             steps.append(PublicStep(event.occurred_at, what))
