@@ -297,7 +297,14 @@ CONFIRM_FIELDS = (
     COMMENT,
 )
 
-REJECT_FIELDS = (_f("reason", Kind.LONG_TEXT, N_("Reason")),)
+REJECT_FIELDS = (
+    _f(
+        "reason",
+        Kind.LONG_TEXT,
+        N_("Reason"),
+        help=N_("A public reporter reads this reason on the tracking page."),
+    ),
+)
 
 CONTROL_FIELDS = (
     _f("measures", Kind.MEASURES, N_("Control measures"), choices=ControlMeasureKind.values()),

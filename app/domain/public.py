@@ -24,7 +24,7 @@ from app.domain.messages import N_, Message
 from app.domain.scope import Actor, scope_of, ticket_in_scope
 from app.domain.vocabulary import Source, State
 
-# No look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B): 28 symbols, 12 of them are ~58 bits of chance.
+# No look-alikes (0/O, 1/I/L, 5/S, 2/Z, 8/B): 25 symbols, 12 of them are ~56 bits of chance.
 TRACKING_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 TRACKING_LENGTH = 12
 TRACKING_GROUP = 4

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.models.hazard import Hazard
 from app.models.types import UTCDateTime
+
+# Likely duplicates of a public report are looked up by place within the township.
+sa.Index("ix_hazard_township_address", Hazard.township_id, Hazard.address)
+sa.Index("ix_hazard_township_latitude", Hazard.township_id, Hazard.latitude)
 
 
 class PublicReport(Model):

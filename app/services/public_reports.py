@@ -213,7 +213,7 @@ def track(raw_code: str | None) -> Tracking | None:
         if event.hazard_id not in joined:
             continue
         what = public_step(event.action)
-        if event.action == "merge" and event.hazard_id in joined:
+        if event.action == "merge":
             joined.add(_merge_target_of(chain, event.hazard_id))
         if what is not None:
             steps.append(PublicStep(event.occurred_at, what))
@@ -309,15 +309,21 @@ def public_panel(actor: Actor, hazard: Hazard) -> PublicPanel | None:
 
 
 def likely_duplicates(actor: Actor, hazard: Hazard) -> list[Hazard]:
-    """Other open tickets of the township, recent, at the same enterprise, address or spot."""
-    near: list[Any] = []
+    """Other open tickets of the township, recent, at the same enterprise, address or spot.
+
+    Each kind of nearness is its own indexed look-up (enterprise; township + address;
+    township + latitude band), united before the scope, state and time filters.
+    """
+    same_township = Hazard.township_id == hazard.township_id
+    near: list[sa.Select[Any]] = []
     if hazard.enterprise_id is not None:
-        near.append(Hazard.enterprise_id == hazard.enterprise_id)
+        near.append(sa.select(Hazard.id).where(Hazard.enterprise_id == hazard.enterprise_id))
     if hazard.address:
-        near.append(Hazard.address == hazard.address)
+        near.append(sa.select(Hazard.id).where(same_township, Hazard.address == hazard.address))
     if hazard.latitude is not None and hazard.longitude is not None:
         near.append(
-            sa.and_(
+            sa.select(Hazard.id).where(
+                same_township,
                 Hazard.latitude.between(
                     hazard.latitude - _NEAR_DEGREES, hazard.latitude + _NEAR_DEGREES
                 ),
@@ -332,11 +338,11 @@ def likely_duplicates(actor: Actor, hazard: Hazard) -> list[Hazard]:
     query = (
         hazards_for(actor)
         .where(
+            Hazard.id.in_(sa.union(*near)),
             Hazard.id != hazard.id,
-            Hazard.township_id == hazard.township_id,
+            same_township,
             Hazard.state.in_([s.value for s in OPEN_STATES]),
             Hazard.reported_at >= since,
-            sa.or_(*near),
         )
         .order_by(Hazard.reported_at.desc())
         .limit(10)

@@ -34,6 +34,7 @@ from flask_appbuilder.utils.limit import Limit
 from flask_babel import gettext, lazy_gettext
 from flask_limiter import RequestLimit
 from flask_limiter.util import get_remote_address
+from flask_wtf.csrf import CSRFError
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, MultipleFileField
 
@@ -118,7 +119,9 @@ def _limit_value(name: str) -> Any:
 
 
 def _code_key() -> str:
-    return "public-code:" + "".join(str((request.view_args or {}).get("code", "")).split()).upper()
+    # One bucket per code however it is typed (case, spaces, dashes).
+    raw = str((request.view_args or {}).get("code", ""))
+    return "public-code:" + "".join(raw.split()).replace("-", "").upper()
 
 
 class PublicReportView(BaseView):
@@ -320,7 +323,18 @@ class PublicReportStaffView(BaseView):
         return redirect(url_for("HazardView.show", pk=pk))
 
 
+def _csrf_refused(refused: CSRFError) -> Any:
+    """A public form sent without its token (e.g. the page sat open across a restart)."""
+    if not (request.blueprint or "").startswith("Public"):
+        return refused
+    message = gettext("This form has expired. Please reload the page and send it again.")
+    return page(
+        "public/message.html", title=gettext("Report a safety hazard"), message=message
+    ), 400
+
+
 def register(appbuilder: AppBuilder) -> None:
+    current_app.register_error_handler(CSRFError, _csrf_refused)
     appbuilder.add_view_no_menu(PublicReportView)
     appbuilder.add_view_no_menu(PublicTrackView)
     appbuilder.add_view_no_menu(PublicReportStaffView)

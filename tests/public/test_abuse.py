@@ -144,6 +144,7 @@ def test_a_post_without_the_csrf_token_is_refused(
     monkeypatch.setitem(screens.config, "WTF_CSRF_ENABLED", True)
     refused = send_report(screens.test_client(), township)
     assert refused.status_code == 400
+    assert "表单已过期" in refused.get_data(as_text=True)
     assert ticket_count(in_app) == 0
 
 

@@ -165,3 +165,8 @@ def test_inspectors_see_likely_duplicates_of_a_public_report(
     page = login("inspector_a").get(f"/hazard/show/{second_id}").get_data(as_text=True)
     assert "sl-likely-duplicates" in page and first_code in page
     assert first_id != second_id
+
+
+def test_the_login_page_leads_the_public_to_the_report_form(screens: Flask, in_app: Any) -> None:
+    page = screens.test_client().get("/login/").get_data(as_text=True)
+    assert 'id="public-report-link"' in page and "举报安全隐患" in page

@@ -148,5 +148,6 @@ def test_outsiders_get_the_photo_without_location_or_device(
         response = login(username).get(url)
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert exif_of(response.get_data()) == {}
+        assert exif_of(login(username).get(url, query_string={"thumb": 1}).get_data()) == {}
         from_api = api.get(api_url, headers=bearer(api_login(api, username)["access"]))
         assert from_api.status_code == 200 and exif_of(from_api.get_data()) == {}
