@@ -67,6 +67,8 @@ FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
 # The user/role REST API is not needed: users are managed on the admin screens.
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
+# "/" opens the dashboard (or the login page): the first screen after login for every role.
+FAB_INDEX_VIEW = "app.views.dashboard.SafeLoopIndexView"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")
 
 BABEL_DEFAULT_LOCALE = "zh"

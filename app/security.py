@@ -112,6 +112,25 @@ ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
 
+# ---- Oversight (issue 10) ------------------------------------------------------------------
+# Every role opens the dashboard of its own scope first.
+_OVERSIGHT = [
+    ("Dashboard", "can_read"),
+    ("Oversight", "menu_access"),
+    ("Dashboard", "menu_access"),
+    ("DashboardApi", "can_get"),
+]
+for _role in (
+    roles.DISTRICT_SUPERVISOR,
+    roles.TOWNSHIP_INSPECTOR,
+    roles.GRID_MEMBER,
+    roles.ENTERPRISE_OFFICER,
+    roles.AUDITOR,
+):
+    ROLE_PERMISSIONS[_role] += _OVERSIGHT
+# ---- end Oversight --------------------------------------------------------------------------
+
+
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""
 

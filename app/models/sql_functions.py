@@ -35,6 +35,20 @@ class days_between(GenericFunction[int]):
     inherit_cache = True
 
 
+class hours_between(GenericFunction[float]):
+    """``hours_between(later_instant, earlier_instant)`` -> hours (a real number)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+class whole_hours_between(GenericFunction[int]):
+    """``whole_hours_between(later_instant, earlier_instant)`` -> completed hours (floor)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
 @compiles(local_date, "postgresql")
 def _local_date_pg(element: local_date, compiler: SQLCompiler, **kw: Any) -> str:
     instant, zone = list(element.clauses)
@@ -61,6 +75,28 @@ def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any
         f"CAST(julianday({compiler.process(later, **kw)}) - "
         f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
     )
+
+
+def _hours(element: Any, compiler: SQLCompiler, **kw: Any) -> str:
+    """The span between the two instant arguments in (fractional) hours, per dialect."""
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    if compiler.dialect.name == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+    return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_between(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    return _hours(element, compiler, **kw)
+
+
+@compiles(whole_hours_between)
+def _whole_hours_between(element: whole_hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # FLOOR on both (SQLite's CAST truncates, the same for the non-negative spans measured).
+    hours = _hours(element, compiler, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(FLOOR({hours}) AS INTEGER)"
+    return f"CAST({hours} AS INTEGER)"
 
 
 @lru_cache(maxsize=8)

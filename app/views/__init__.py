@@ -7,7 +7,9 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import hazards, inbox, jobs, reference, reports
+    from app.views import dashboard, hazards, inbox, jobs, reference, reports
+
+    dashboard.register(appbuilder)
 
     hazards.register(appbuilder)
     reports.register(appbuilder)

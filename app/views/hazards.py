@@ -127,6 +127,7 @@ class HazardView(ScopedModelView):
         "deadline",
         "overdue_days",
         "discovered_at",
+        "reported_at",
     ]
     order_columns = ["code", "title", "grade", "state", "deadline", "overdue_days", "discovered_at"]
     base_order = ("reported_at", "desc")
@@ -143,6 +144,7 @@ class HazardView(ScopedModelView):
         "overdue_days": lazy_gettext("Days overdue"),
         "source": lazy_gettext("Source"),
         "discovered_at": lazy_gettext("Discovered on"),
+        "reported_at": lazy_gettext("Reported on"),
     }
     formatters_columns = {
         "grade": lambda value: _label(value, Grade),

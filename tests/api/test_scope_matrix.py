@@ -148,6 +148,10 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     # Everyone may ask for a register (within their own scope); the empty body is refused.
     ("ReportApi.post", "POST"): Probe("POST", lambda i: "/api/v1/report/", lambda user: 422),
+    # Everyone reads the dashboard of their own scope; a region outside it does not exist.
+    ("DashboardApi.summary", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/dashboard/summary?region={i.region}", visible(SEES_GRID_A)
+    ),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }

@@ -157,6 +157,8 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    # Everyone's first screen, showing their own scope.
+    "DashboardView.index": lambda user: OK,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -171,7 +173,14 @@ NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
 SKIPPED_METHODS = {"action_post", "request_list"}
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
+OUR_VIEWS = (
+    "HazardView",
+    "EnterpriseView",
+    "ResponsibilityView",
+    "ReportView",
+    "DashboardView",
+    *ADMIN_VIEWS,
+)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
