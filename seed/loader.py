@@ -19,6 +19,7 @@ from PIL import Image, ImageDraw
 
 from app.domain import roles
 from app.domain.lifecycle import Action
+from app.domain.oversight import last_months, month_key
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind, Grade, RegionLevel
 from app.models import (
@@ -35,6 +36,7 @@ from app.services import clock
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.risk_index import compute_month, ensure_default_weights, latest_run
 from app.services.sla import terms_for
 from app.services.territory import add_region, register_enterprise
 from app.services.transaction import atomic, session
@@ -80,10 +82,27 @@ def load_reference() -> str:
             if not exists:
                 current.add(SlaPolicy(**row))
                 added["policies"] += 1
+    ensure_default_weights()
     return (
         f"Reference data: {added['categories']} categories, {added['articles']} standard "
         f"articles, {added['policies']} SLA policies added."
     )
+
+
+# The demo's tickets go back about five months: publish the rankings of those months.
+DEMO_RANKING_MONTHS = 6
+
+
+def publish_demo_rankings(district_id: int) -> list[str]:
+    """The risk-control index of the last finished months, as the monthly job would have."""
+    today = clock.now().astimezone(clock.zone()).date()
+    months = [month_key(y, m) for y, m in last_months(today, DEMO_RANKING_MONTHS + 1)[:-1]]
+    published = []
+    for month in months:
+        if latest_run(district_id, month) is None:
+            compute_month(None, district_id, month)
+            published.append(month)
+    return published
 
 
 def _load_standard(row: dict[str, Any]) -> int:
@@ -157,6 +176,7 @@ def load_demo() -> str:
     if already:
         return f"Demo data already loaded ({already} hazards); nothing changed."
     DemoHazards(regions, enterprises, users).create(DEMO_HAZARD_COUNT)
+    publish_demo_rankings(district.id)
     count = (
         session()
         .execute(

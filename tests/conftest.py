@@ -33,6 +33,9 @@ TEST_SETTINGS: dict[str, Any] = {
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "risk_index_score",
+    "risk_index_run",
+    "risk_weight_set",
     "report",
     "responsibility",
     "attachment",

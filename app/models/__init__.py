@@ -12,6 +12,7 @@ from app.models.hazard import (
     TicketSequence,
 )
 from app.models.notification import Notification
+from app.models.oversight import RiskIndexRun, RiskIndexScore, RiskWeightSet
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
 from app.models.territory import Enterprise, Region
@@ -34,6 +35,9 @@ __all__ = [
     "Region",
     "Report",
     "Responsibility",
+    "RiskIndexRun",
+    "RiskIndexScore",
+    "RiskWeightSet",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
