@@ -105,6 +105,8 @@ SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
 # Last month's registers for every township and the district. RQ 2.x reads cron in UTC:
 # 00:00 UTC on the 1st is 08:00 in Beijing; the month is decided in local time.
 SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON", "0 0 1 * *")
+# The township risk-control index of last month (UTC; 08:00 on the 1st in China).
+SAFELOOP_RISK_INDEX_CRON = os.environ.get("SAFELOOP_RISK_INDEX_CRON", "0 0 1 * *")
 SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")

@@ -128,6 +128,14 @@ for _role in (
     roles.AUDITOR,
 ):
     ROLE_PERMISSIONS[_role] += _OVERSIGHT
+# The published township ranking is read by the district, the townships and auditors.
+_RANKING = [
+    ("Ranking", "can_read"),
+    ("Township ranking", "menu_access"),
+    ("RankingApi", "can_get"),
+]
+for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.AUDITOR):
+    ROLE_PERMISSIONS[_role] += _RANKING
 # ---- end Oversight --------------------------------------------------------------------------
 
 

@@ -9,9 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.domain.lifecycle import Action
-from app.domain.vocabulary import Grade
+from app.domain.oversight import month_key
+from app.domain.vocabulary import AttachmentKind, Grade
 from app.models import Hazard
 from app.services import clock
+from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
 from tests.factories import (
     SHANGHAI,
@@ -19,6 +21,7 @@ from tests.factories import (
     build_world,
     confirm,
     fire,
+    jpeg,
     local_now,
     report,
     to_pending_verification,
@@ -106,3 +109,117 @@ def build_tickets(world: World | None = None) -> Tickets:
     with clock.travel_to(datetime.now(SHANGHAI) - timedelta(days=400)):
         ids["old"] = report(world, title="旧隐患").id
     return Tickets(world, ids)
+
+
+# ---------------------------------------------------------------- one month of township A
+
+
+def month_ago(months: int) -> tuple[int, int]:
+    today = datetime.now(SHANGHAI).date()
+    year, month = today.year, today.month - months
+    while month < 1:
+        year, month = year - 1, month + 12
+    return year, month
+
+
+def fire_at(when: datetime, world: World, who: str, hazard: Hazard, action: Action, **data: object):
+    with clock.travel_to(when):
+        return fire(world, who, hazard, action, **data)
+
+
+def plan_and_submit(world: World, hazard: Hazard, plan_at: datetime, submit_at: datetime) -> Hazard:
+    assert hazard.deadline is not None
+    hazard = fire_at(
+        plan_at,
+        world,
+        "officer_e1",
+        hazard,
+        Action.PLAN,
+        measures="清理",
+        responsible_person="钱主任",
+        deadline=hazard.deadline.astimezone(SHANGHAI).date().isoformat(),
+    )
+    return submit_at_time(world, hazard, submit_at)
+
+
+def submit_at_time(world: World, hazard: Hazard, when: datetime) -> Hazard:
+    return fire_at(
+        when,
+        world,
+        "officer_e1",
+        hazard,
+        Action.SUBMIT,
+        files=[jpeg(AttachmentKind.AFTER_PHOTO, "后.jpg")],
+        completion_description="已整改",
+    )
+
+
+def close(world: World, hazard: Hazard, t0: datetime, submit_h: float, verify_h: float) -> Hazard:
+    hazard = plan_and_submit(
+        world, hazard, t0 + timedelta(hours=submit_h - 1), t0 + timedelta(hours=submit_h)
+    )
+    return verify_at(world, hazard, t0 + timedelta(hours=verify_h))
+
+
+def verify_at(world: World, hazard: Hazard, when: datetime) -> Hazard:
+    return fire_at(
+        when,
+        world,
+        "inspector_a",
+        hazard,
+        Action.VERIFY,
+        review_opinion="到位",
+        review_date=when.astimezone(SHANGHAI).date().isoformat(),
+        reviewer_name="检查员",
+    )
+
+
+def confirm_at(world: World, hazard: Hazard, when: datetime) -> Hazard:
+    return fire_at(
+        when,
+        world,
+        "inspector_a",
+        hazard,
+        Action.CONFIRM,
+        grade="general",
+        category_id=world.category_id,
+        responsible_unit="甲机械厂",
+        responsible_person="赵总",
+    )
+
+
+def build_month() -> tuple[World, str, datetime]:
+    """Township A's month: four reports (one by the enterprise), one rejected, one closed on
+    time after 2 days, one sent back once and closed 10 days after report (late)."""
+    ensure_default_weights()
+    world = build_world()
+    year, month = month_ago(2)
+    t0 = datetime(year, month, 5, 10, 0, tzinfo=SHANGHAI)
+    with clock.travel_to(t0):
+        h1 = report(world, title="一号")
+        h2 = report(world, who="officer_e1", title="二号")
+    with clock.travel_to(t0 + timedelta(days=1)):
+        h3 = report(world, title="三号")
+        h4 = report(world, title="四号")
+    fire_at(t0 + timedelta(days=1, hours=1), world, "inspector_a", h3, Action.REJECT, reason="误报")
+    h1 = confirm_at(world, h1, t0 + timedelta(hours=6))
+    close(world, h1, t0, submit_h=40, verify_h=48)
+    h2 = confirm_at(world, h2, t0 + timedelta(hours=18))
+    h2 = close_with_send_back(world, h2, t0)
+    assert h4.state == "reported"
+    return world, month_key(year, month), t0
+
+
+def close_with_send_back(world: World, hazard: Hazard, t0: datetime) -> Hazard:
+    hazard = plan_and_submit(world, hazard, t0 + timedelta(hours=20), t0 + timedelta(days=1))
+    hazard = fire_at(
+        t0 + timedelta(days=2),
+        world,
+        "inspector_a",
+        hazard,
+        Action.SEND_BACK,
+        reason_code="incomplete_records",
+        opinion="缺照片",
+    )
+    hazard = submit_at_time(world, hazard, t0 + timedelta(days=3))
+    return verify_at(world, hazard, t0 + timedelta(days=10))

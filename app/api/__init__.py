@@ -8,6 +8,7 @@ from flask_appbuilder import AppBuilder
 from app.api import errors
 from app.api.dashboard import DashboardApi
 from app.api.hazards import HazardApi
+from app.api.ranking import RankingApi
 from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
 from app.api.reports import ReportApi
 
@@ -19,6 +20,7 @@ API_CLASSES = (
     DeterminationArticleApi,
     ReportApi,
     DashboardApi,
+    RankingApi,
 )
 
 

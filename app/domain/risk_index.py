@@ -35,6 +35,16 @@ COMPONENT_LABELS: dict[Component, str] = {
     Component.SEND_BACK: N_("Send-back rate"),
 }
 
+# How each component's raw value reads: a percentage, a count, days or hours.
+COMPONENT_UNITS: dict[Component, str] = {
+    Component.ON_TIME: "%",
+    Component.OVERDUE_MAJOR: "",
+    Component.CLOSE_TIME: N_("days"),
+    Component.CONFIRM_TIME: N_("hours"),
+    Component.SELF_FOUND: "%",
+    Component.SEND_BACK: "%",
+}
+
 # The default weight set (version 1); an admin adds later versions on the weights screen.
 DEFAULT_WEIGHTS: dict[Component, float] = {
     Component.ON_TIME: 30.0,

@@ -111,7 +111,7 @@ class Hazard(Placed, Model):
     responsible_phone: Mapped[str | None] = mapped_column(sa.String(40))
 
     # Confirmation, control, plan
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ab_user.id"))
     confirm_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     control_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

@@ -199,17 +199,18 @@ def _number(value: Any) -> Any:
 # ---------------------------------------------------------------- runs
 
 
-def latest_run(district_id: int, month: str) -> RiskIndexRun | None:
-    run: RiskIndexRun | None = (
-        session()
-        .scalars(
-            sa.select(RiskIndexRun)
-            .where(RiskIndexRun.district_id == district_id, RiskIndexRun.month == month)
-            .order_by(RiskIndexRun.version.desc())
-            .limit(1)
-        )
-        .first()
+def runs_of_month(district_id: int, month: str) -> sa.Select[Any]:
+    """Every version of a district's month, newest first."""
+    return (
+        sa.select(RiskIndexRun)
+        .where(RiskIndexRun.district_id == district_id, RiskIndexRun.month == month)
+        .order_by(RiskIndexRun.version.desc())
     )
+
+
+def latest_run(district_id: int, month: str) -> RiskIndexRun | None:
+    """The version of the month in force (the highest), if it was published."""
+    run: RiskIndexRun | None = session().scalars(runs_of_month(district_id, month).limit(1)).first()
     return run
 
 

@@ -7,9 +7,10 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import dashboard, hazards, inbox, jobs, reference, reports
+    from app.views import dashboard, hazards, inbox, jobs, ranking, reference, reports
 
     dashboard.register(appbuilder)
+    ranking.register(appbuilder)
 
     hazards.register(appbuilder)
     reports.register(appbuilder)

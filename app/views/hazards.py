@@ -128,6 +128,8 @@ class HazardView(ScopedModelView):
         "overdue_days",
         "discovered_at",
         "reported_at",
+        "confirmed_at",
+        "closed_at",
     ]
     order_columns = ["code", "title", "grade", "state", "deadline", "overdue_days", "discovered_at"]
     base_order = ("reported_at", "desc")
@@ -145,6 +147,8 @@ class HazardView(ScopedModelView):
         "source": lazy_gettext("Source"),
         "discovered_at": lazy_gettext("Discovered on"),
         "reported_at": lazy_gettext("Reported on"),
+        "confirmed_at": lazy_gettext("Confirmed on"),
+        "closed_at": lazy_gettext("Closed on"),
     }
     formatters_columns = {
         "grade": lambda value: _label(value, Grade),

@@ -4,17 +4,13 @@ published month never silently rewritten."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import pytest
 
 from app.domain.errors import ConflictError, InvalidError
-from app.domain.lifecycle import Action
 from app.domain.oversight import month_key
 from app.domain.risk_index import Component, rank
-from app.domain.vocabulary import AttachmentKind
-from app.models import Hazard
-from app.services import clock
 from app.services.risk_index import (
     add_weight_set,
     compute_month,
@@ -22,135 +18,10 @@ from app.services.risk_index import (
     publish_previous_month,
     ranking_for,
 )
-from tests.factories import SHANGHAI, World, build_world, fire, jpeg, report
+from tests.factories import SHANGHAI, build_world
+from tests.oversight_data import build_month
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-def month_ago(months: int) -> tuple[int, int]:
-    today = datetime.now(SHANGHAI).date()
-    year, month = today.year, today.month - months
-    while month < 1:
-        year, month = year - 1, month + 12
-    return year, month
-
-
-def fire_at(when: datetime, world: World, who: str, hazard: Hazard, action: Action, **data: object):
-    with clock.travel_to(when):
-        return fire(world, who, hazard, action, **data)
-
-
-def close(world: World, hazard: Hazard, t0: datetime, submit_h: float, verify_h: float) -> Hazard:
-    hazard = fire_at(
-        t0 + timedelta(hours=submit_h - 1),
-        world,
-        "officer_e1",
-        hazard,
-        Action.PLAN,
-        measures="清理",
-        responsible_person="钱主任",
-        deadline=hazard.deadline.astimezone(SHANGHAI).date().isoformat(),
-    )
-    hazard = fire_at(
-        t0 + timedelta(hours=submit_h),
-        world,
-        "officer_e1",
-        hazard,
-        Action.SUBMIT,
-        files=[jpeg(AttachmentKind.AFTER_PHOTO, "后.jpg")],
-        completion_description="已整改",
-    )
-    return verify_at(world, hazard, t0 + timedelta(hours=verify_h))
-
-
-def verify_at(world: World, hazard: Hazard, when: datetime) -> Hazard:
-    return fire_at(
-        when,
-        world,
-        "inspector_a",
-        hazard,
-        Action.VERIFY,
-        review_opinion="到位",
-        review_date=when.astimezone(SHANGHAI).date().isoformat(),
-        reviewer_name="检查员",
-    )
-
-
-def confirm_at(world: World, hazard: Hazard, when: datetime) -> Hazard:
-    return fire_at(
-        when,
-        world,
-        "inspector_a",
-        hazard,
-        Action.CONFIRM,
-        grade="general",
-        category_id=world.category_id,
-        responsible_unit="甲机械厂",
-        responsible_person="赵总",
-    )
-
-
-def build_month() -> tuple[World, str, datetime]:
-    """Township A's month: four reports (one by the enterprise), one rejected, one closed on
-    time after 2 days, one sent back once and closed 10 days after report (late)."""
-    ensure_default_weights()
-    world = build_world()
-    year, month = month_ago(2)
-    t0 = datetime(year, month, 5, 10, 0, tzinfo=SHANGHAI)
-    with clock.travel_to(t0):
-        h1 = report(world, title="一号")
-        h2 = report(world, who="officer_e1", title="二号")
-    with clock.travel_to(t0 + timedelta(days=1)):
-        h3 = report(world, title="三号")
-        h4 = report(world, title="四号")
-    fire_at(t0 + timedelta(days=1, hours=1), world, "inspector_a", h3, Action.REJECT, reason="误报")
-    h1 = confirm_at(world, h1, t0 + timedelta(hours=6))
-    close(world, h1, t0, submit_h=40, verify_h=48)
-    h2 = confirm_at(world, h2, t0 + timedelta(hours=18))
-    h2 = close_with_send_back(world, h2, t0)
-    assert h4.state == "reported"
-    return world, month_key(year, month), t0
-
-
-def close_with_send_back(world: World, hazard: Hazard, t0: datetime) -> Hazard:
-    hazard = fire_at(
-        t0 + timedelta(hours=20),
-        world,
-        "officer_e1",
-        hazard,
-        Action.PLAN,
-        measures="清理",
-        responsible_person="钱主任",
-        deadline=hazard.deadline.astimezone(SHANGHAI).date().isoformat(),
-    )
-    hazard = fire_at(
-        t0 + timedelta(days=1),
-        world,
-        "officer_e1",
-        hazard,
-        Action.SUBMIT,
-        files=[jpeg(AttachmentKind.AFTER_PHOTO, "后.jpg")],
-        completion_description="已整改",
-    )
-    hazard = fire_at(
-        t0 + timedelta(days=2),
-        world,
-        "inspector_a",
-        hazard,
-        Action.SEND_BACK,
-        reason_code="incomplete_records",
-        opinion="缺照片",
-    )
-    hazard = fire_at(
-        t0 + timedelta(days=3),
-        world,
-        "officer_e1",
-        hazard,
-        Action.SUBMIT,
-        files=[jpeg(AttachmentKind.AFTER_PHOTO, "后2.jpg")],
-        completion_description="补充照片",
-    )
-    return verify_at(world, hazard, t0 + timedelta(days=10))
 
 
 def test_each_component_and_the_index_equal_the_figures_worked_out_by_hand() -> None:

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import Attachment, Hazard, Responsibility
+from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
 from tests.factories import USERS, build_world, report
 
@@ -159,7 +160,15 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.edit": enterprise_admin_item,
     # Everyone's first screen, showing their own scope.
     "DashboardView.index": lambda user: OK,
+    # The published ranking: the district, the townships, auditors (no month published here).
+    "RankingView.index": lambda user: OK if user in READS_RANKING else FORBIDDEN,
+    "RankingView.month": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.township": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.xlsx": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    # Weight sets are added, never edited.
+    "RiskWeightSetView.edit": nobody,
 }
+READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
     "RegionView",
     "CategoryView",
@@ -167,18 +176,20 @@ ADMIN_VIEWS = (
     "DeterminationArticleView",
     "SlaPolicyView",
     "UserScopeView",
+    "RiskWeightSetView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
-SKIPPED_METHODS = {"action_post", "request_list"}
+SKIPPED_METHODS = {"action_post", "request_list", "compute"}
 OUR_VIEWS = (
     "HazardView",
     "EnterpriseView",
     "ResponsibilityView",
     "ReportView",
     "DashboardView",
+    "RankingView",
     *ADMIN_VIEWS,
 )
 
@@ -221,6 +232,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["report_id"] = ids["report"]
         elif argument == "name":
             values["name"] = "confirm"
+        elif argument == "township_id":
+            values["township_id"] = ids["RegionView"]
         elif argument == "filename":
             values["filename"] = "x.jpg"
         else:
@@ -271,6 +284,7 @@ def test_scope_matrix_of_every_screen(
             "UserScopeView": world["officer_e1"].user_id,
             "ResponsibilityView": duty.id,
             "report": township_report.id,
+            "RiskWeightSetView": ensure_default_weights().id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
