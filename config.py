@@ -67,6 +67,13 @@ FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
 # The user/role REST API is not needed: users are managed on the admin screens.
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
+# The hazard map works with no tile server at all (region outlines are stored with the
+# regions). A base layer is drawn only when configured, e.g. an intranet map service:
+# a Leaflet URL template ({z}/{x}/{y}), its attribution, and the coordinate system its tiles
+# are drawn in ("gcj02" for most Chinese web maps: points are then shifted for display only).
+SAFELOOP_MAP_TILE_URL = os.environ.get("SAFELOOP_MAP_TILE_URL", "")
+SAFELOOP_MAP_TILE_ATTRIBUTION = os.environ.get("SAFELOOP_MAP_TILE_ATTRIBUTION", "")
+SAFELOOP_MAP_TILE_CRS = os.environ.get("SAFELOOP_MAP_TILE_CRS", "wgs84")
 # "/" opens the dashboard (or the login page): the first screen after login for every role.
 FAB_INDEX_VIEW = "app.views.dashboard.SafeLoopIndexView"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")

@@ -119,6 +119,9 @@ _OVERSIGHT = [
     ("Oversight", "menu_access"),
     ("Dashboard", "menu_access"),
     ("DashboardApi", "can_get"),
+    ("HazardMap", "can_read"),
+    ("Hazard map", "menu_access"),
+    ("MapApi", "can_get"),
 ]
 for _role in (
     roles.DISTRICT_SUPERVISOR,

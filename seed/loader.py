@@ -89,6 +89,44 @@ def load_reference() -> str:
     )
 
 
+def _box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def outline_demo_regions(district_id: int, margin: float = 0.006) -> None:
+    """Invented outlines for the demo: a box around each township's enterprises and one around
+    the district (an admin replaces them with real GeoJSON on the region's edit page)."""
+    with atomic() as db:
+        boxes = db.execute(
+            sa.select(
+                Enterprise.township_id,
+                sa.func.min(Enterprise.longitude),
+                sa.func.min(Enterprise.latitude),
+                sa.func.max(Enterprise.longitude),
+                sa.func.max(Enterprise.latitude),
+            )
+            .where(Enterprise.district_id == district_id, Enterprise.latitude.is_not(None))
+            .group_by(Enterprise.township_id)
+        ).all()
+        edges = [[float(v or 0) for v in row[1:]] for row in boxes]
+        for row, (west, south, east, north) in zip(boxes, edges, strict=True):
+            township = db.get(Region, row[0])
+            if township is not None and township.boundary is None:
+                township.boundary = _box(
+                    west - margin, south - margin, east + margin, north + margin
+                )
+        district = db.get(Region, district_id)
+        if district is not None and district.boundary is None and edges:
+            wide = 3 * margin
+            district.boundary = _box(
+                min(e[0] for e in edges) - wide,
+                min(e[1] for e in edges) - wide,
+                max(e[2] for e in edges) + wide,
+                max(e[3] for e in edges) + wide,
+            )
+
+
 # The demo's tickets go back about five months: publish the rankings of those months.
 DEMO_RANKING_MONTHS = 6
 
@@ -173,6 +211,7 @@ def load_demo() -> str:
         )
         .scalar_one()
     )
+    outline_demo_regions(district.id)
     if already:
         return f"Demo data already loaded ({already} hazards); nothing changed."
     DemoHazards(regions, enterprises, users).create(DEMO_HAZARD_COUNT)

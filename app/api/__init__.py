@@ -7,6 +7,7 @@ from flask_appbuilder import AppBuilder
 
 from app.api import errors
 from app.api.dashboard import DashboardApi
+from app.api.hazard_map import MapApi
 from app.api.hazards import HazardApi
 from app.api.ranking import RankingApi
 from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
@@ -21,6 +22,7 @@ API_CLASSES = (
     ReportApi,
     DashboardApi,
     RankingApi,
+    MapApi,
 )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
@@ -47,6 +48,22 @@ class whole_hours_between(GenericFunction[int]):
 
     type = sa.Integer()
     inherit_cache = True
+
+
+class cell_index(GenericFunction[int]):
+    """``cell_index(non_negative_value, size)`` -> FLOOR(value / size) as an integer."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(cell_index)
+def _cell_index(element: cell_index, compiler: SQLCompiler, **kw: Any) -> str:
+    value, size = (compiler.process(c, **kw) for c in element.clauses)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(FLOOR(({value}) / ({size})) AS INTEGER)"
+    # SQLite's CAST truncates, the same as FLOOR for the non-negative values given here.
+    return f"CAST(({value}) / ({size}) AS INTEGER)"
 
 
 @compiles(local_date, "postgresql")
@@ -97,6 +114,16 @@ def _whole_hours_between(element: whole_hours_between, compiler: SQLCompiler, **
     if compiler.dialect.name == "postgresql":
         return f"CAST(FLOOR({hours}) AS INTEGER)"
     return f"CAST({hours} AS INTEGER)"
+
+
+def _sqlite_from_hint(self: Any, table: Any, text: str | None) -> str | None:
+    return text
+
+
+# SQLAlchemy's SQLite dialect drops table hints (its compiler has no hook for them); SQLite
+# itself takes "FROM t INDEXED BY ix". Queries that need it say so with
+# ``.with_hint(table, "INDEXED BY …", "sqlite")``; other dialects never see the hint.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=8)

@@ -7,10 +7,11 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import dashboard, hazards, inbox, jobs, ranking, reference, reports
+    from app.views import dashboard, hazard_map, hazards, inbox, jobs, ranking, reference, reports
 
     dashboard.register(appbuilder)
     ranking.register(appbuilder)
+    hazard_map.register(appbuilder)
 
     hazards.register(appbuilder)
     reports.register(appbuilder)

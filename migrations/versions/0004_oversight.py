@@ -2,7 +2,7 @@
 
 Revision ID: 0004_oversight
 Revises: 0003_deadlines_inbox
-Create Date: 2026-11-24 02:44:48.028540
+Create Date: 2026-11-24 02:59:40.130015
 
 """
 from alembic import op
@@ -80,6 +80,7 @@ def upgrade():
 
     with op.batch_alter_table('hazard', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_hazard_confirmed_at'), ['confirmed_at'], unique=False)
+        batch_op.create_index('ix_hazard_oversight', ['reported_at', 'deleted_at', 'state', 'grade', 'overdue', 'district_id', 'township_id', 'village_id', 'grid_id', 'enterprise_id', 'reported_by_id', 'category_id', 'source', 'supervision_level', 'extension_count', 'rework_count', 'original_deadline', 'closed_at'], unique=False)
 
     with op.batch_alter_table('region', schema=None) as batch_op:
         batch_op.add_column(sa.Column('boundary', sa.JSON(), nullable=True))
@@ -93,6 +94,7 @@ def downgrade():
         batch_op.drop_column('boundary')
 
     with op.batch_alter_table('hazard', schema=None) as batch_op:
+        batch_op.drop_index('ix_hazard_oversight')
         batch_op.drop_index(batch_op.f('ix_hazard_confirmed_at'))
 
     with op.batch_alter_table('risk_index_score', schema=None) as batch_op:

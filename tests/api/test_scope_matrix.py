@@ -160,6 +160,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("RankingApi.month", "GET"): Probe(
         "GET", lambda i: "/api/v1/ranking/2026-01", lambda u: 404 if u in READS_RANKING else 403
     ),
+    # The hazard map: everyone, within scope; a region outside it does not exist.
+    ("MapApi.hazards", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/map/hazards?region={i.region}", visible(SEES_GRID_A)
+    ),
+    ("MapApi.enterprises", "GET"): Probe("GET", lambda i: "/api/v1/map/enterprises", listed),
+    ("MapApi.regions", "GET"): Probe("GET", lambda i: "/api/v1/map/regions", listed),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }

@@ -165,6 +165,7 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "RankingView.month": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
     "RankingView.township": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
     "RankingView.xlsx": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "HazardMapView.index": lambda user: OK,
     # Weight sets are added, never edited.
     "RiskWeightSetView.edit": nobody,
 }
@@ -190,6 +191,7 @@ OUR_VIEWS = (
     "ReportView",
     "DashboardView",
     "RankingView",
+    "HazardMapView",
     *ADMIN_VIEWS,
 )
 
