@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.domain.lifecycle import Action
 from app.domain.oversight import month_key
 from app.domain.vocabulary import AttachmentKind, Grade
-from app.models import Hazard
+from app.models import Enterprise, Hazard, Region
 from app.services import clock
 from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
@@ -223,3 +223,34 @@ def close_with_send_back(world: World, hazard: Hazard, t0: datetime) -> Hazard:
     )
     hazard = submit_at_time(world, hazard, t0 + timedelta(days=3))
     return verify_at(world, hazard, t0 + timedelta(days=10))
+
+
+# ---------------------------------------------------------------- places for the map
+
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[120.0, 30.0], [120.2, 30.0], [120.2, 30.3], [120.0, 30.3], [120.0, 30.0]]],
+}
+
+
+def place(world: World, title: str = "新报隐患") -> int:
+    """E1 at (120.10, 30.23), B1 at (120.30, 30.40), township A outlined; the ticket called
+    ``title`` gets its own coordinates (120.12, 30.25)."""
+    db = session()
+    db.execute(
+        sa.update(Enterprise)
+        .where(Enterprise.id == world.e1.id)
+        .values(longitude=120.1, latitude=30.23)
+    )
+    db.execute(
+        sa.update(Enterprise)
+        .where(Enterprise.id == world.b1.id)
+        .values(longitude=120.3, latitude=30.4)
+    )
+    db.execute(sa.update(Region).where(Region.id == world.township_a.id).values(boundary=SQUARE))
+    own = db.scalars(sa.select(Hazard).where(Hazard.title == title)).one()
+    db.execute(
+        sa.update(Hazard).where(Hazard.id == own.id).values(longitude=120.12, latitude=30.25)
+    )
+    db.commit()
+    return own.id

@@ -76,7 +76,7 @@ class HazardMapView(BaseView):
         return self.render_template(
             "map/index.html",
             title=gettext("Hazard map"),
-            config=map_config(),
+            map_config=map_config(),
             regions=[(r.id, r.name) for r in regions],
             states=[(s.value, gettext(s.label)) for s in State],
             grades=[(g.value, gettext(g.label)) for g in Grade],

@@ -6,43 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from app.domain.geo import wgs84_to_gcj02
-from app.models import Enterprise, Hazard, Region
 from app.services import hazard_map
-from app.services.transaction import session
 from tests.api.conftest import ApiUsers
 from tests.factories import World
-from tests.oversight_data import build_tickets
+from tests.oversight_data import build_tickets, place
 
 M = "/api/v1/map"
-SQUARE = {
-    "type": "Polygon",
-    "coordinates": [[[120.0, 30.0], [120.2, 30.0], [120.2, 30.2], [120.0, 30.0]]],
-}
-
-
-def place(world: World) -> int:
-    """E1 at (120.10, 30.23), B1 at (120.30, 30.40); one ticket with its own coordinates."""
-    db = session()
-    db.execute(
-        sa.update(Enterprise)
-        .where(Enterprise.id == world.e1.id)
-        .values(longitude=120.1, latitude=30.23)
-    )
-    db.execute(
-        sa.update(Enterprise)
-        .where(Enterprise.id == world.b1.id)
-        .values(longitude=120.3, latitude=30.4)
-    )
-    db.execute(sa.update(Region).where(Region.id == world.township_a.id).values(boundary=SQUARE))
-    own = db.scalars(sa.select(Hazard).where(Hazard.title == "新报隐患")).one()
-    db.execute(
-        sa.update(Hazard).where(Hazard.id == own.id).values(longitude=120.12, latitude=30.25)
-    )
-    db.commit()
-    return own.id
 
 
 def features(api: ApiUsers, user: str, query: str = "") -> list[dict[str, Any]]:

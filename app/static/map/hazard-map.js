@@ -6,7 +6,8 @@
   var el = document.getElementById("sl-map");
   if (!el) { return; }
   var cfg = JSON.parse(el.getAttribute("data-config"));
-  var map = L.map(el, {zoomSnap: 1});
+  // maxZoom: without a tile layer Leaflet has none, and marker clustering needs one.
+  var map = L.map(el, {zoomSnap: 1, maxZoom: 19});
   if (cfg.tileUrl) {
     L.tileLayer(cfg.tileUrl, {attribution: cfg.tileAttribution, maxZoom: 19}).addTo(map);
   }
