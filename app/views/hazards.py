@@ -47,6 +47,7 @@ from app.views.forms import (
     request_files,
     show_errors,
 )
+from app.views.hazard_map import map_config
 from app.views.scoped import SCOPE_FILTERS, ScopedModelView, current_actor
 
 # The report form asks three things first (title, description, place) plus a photo;
@@ -276,6 +277,7 @@ class HazardView(ScopedModelView):
             main_fields=REPORT_MAIN,
             loose_errors=loose,
             title=gettext("Report a hazard"),
+            map_config=map_config(),
         )
 
     @expose("/duplicates")

@@ -65,5 +65,14 @@ def test_dashboard_ranking_and_map_work_with_no_internet(
     page.wait_for_selector(".leaflet-overlay-pane path")  # the outline
     page.wait_for_selector(".marker-cluster, .sl-pt")
     screens.shot(page, "map")
+
+    # The report form takes its location from a click on the same offline map.
+    page.goto(f"{live_server}/hazard/report")
+    page.wait_for_selector("#sl-pick-map[data-ready='1']")
+    page.click("#sl-pick-map")  # its centre: the middle of the outline it is fitted to
+    latitude = float(page.input_value("#latitude"))
+    longitude = float(page.input_value("#longitude"))
+    assert 30.0 < latitude < 30.3 and 120.0 < longitude < 120.2  # inside township A's outline
+    screens.shot(page, "report-location")
     context.close()
     assert outside == []
