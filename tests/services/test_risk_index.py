@@ -105,3 +105,14 @@ def test_only_a_finished_month_can_be_computed_and_the_monthly_job_skips_publish
     published = publish_previous_month()
     assert len(published) == 1
     assert publish_previous_month() == []
+
+
+def test_the_change_is_against_the_month_before() -> None:
+    world, month, _t0 = build_month()
+    year, number = (int(p) for p in month.split("-"))
+    following = month_key(year + number // 12, number % 12 + 1)
+    compute_month(None, world.district.id, month)
+    later = compute_month(None, world.district.id, following)
+    # The next month only measures overdue majors (none: 100); every other component is "/".
+    line = next(s for s in later.scores if s.township_id == world.township_a.id)
+    assert (line.score, line.change) == (100.0, 29.58)
