@@ -120,18 +120,11 @@ class DashboardApi(BaseApi):
                 "supervised": {"type": "array", "items": {"type": "object"}},
             },
         }
-        api_spec.path(
-            path=f"{self.route_base}/summary",
-            operations={
-                "get": {
-                    "summary": "Dashboard figures of the caller's scope for a period and region",
-                    "tags": [self.openapi_spec_tag],
-                    "security": [{"jwt": []}],
-                    "parameters": parameters,
-                    "responses": {
-                        "200": schemas.json_response("The figures", answer),
-                        **schemas.error_responses(401, 403, 404, 422),
-                    },
-                }
-            },
+        schemas.read_only_path(
+            api_spec,
+            f"{self.route_base}/summary",
+            self.openapi_spec_tag,
+            "Dashboard figures of the caller's scope for a period and region",
+            parameters,
+            ("The figures", answer),
         )

@@ -137,18 +137,11 @@ class MapApi(BaseApi):
             ("/enterprises", "Enterprises in scope with coordinates", [bbox, display]),
             ("/regions", "Outlines of the regions in scope (GeoJSON)", [display]),
         ):
-            api_spec.path(
-                path=f"{self.route_base}{path}",
-                operations={
-                    "get": {
-                        "summary": summary,
-                        "tags": [self.openapi_spec_tag],
-                        "security": [{"jwt": []}],
-                        "parameters": parameters,
-                        "responses": {
-                            "200": schemas.json_response("GeoJSON", collection),
-                            **schemas.error_responses(401, 403, 404, 422),
-                        },
-                    }
-                },
+            schemas.read_only_path(
+                api_spec,
+                f"{self.route_base}{path}",
+                self.openapi_spec_tag,
+                summary,
+                parameters,
+                ("GeoJSON", collection),
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from apispec import APISpec
 from flask import Response, request
 from flask_appbuilder.api import BaseApi, expose, protect
@@ -78,29 +80,27 @@ class RankingApi(BaseApi):
                 },
             },
         }
-        version = {
+        version: dict[str, Any] = {
             "name": "version",
             "in": "query",
             "schema": {"type": "integer"},
             "description": "an earlier version of the month (default: the latest)",
         }
-        month = {"name": "month", "in": "path", "required": True, "schema": {"type": "string"}}
+        month: dict[str, Any] = {
+            "name": "month",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+        }
         for path, summary, parameters in (
             ("/latest", "The latest published month's ranking", [version]),
             ("/{month}", "The ranking of a month (YYYY-MM)", [month, version]),
         ):
-            api_spec.path(
-                path=f"{self.route_base}{path}",
-                operations={
-                    "get": {
-                        "summary": summary,
-                        "tags": [self.openapi_spec_tag],
-                        "security": [{"jwt": []}],
-                        "parameters": parameters,
-                        "responses": {
-                            "200": schemas.json_response("The ranking", answer),
-                            **schemas.error_responses(401, 403, 404, 422),
-                        },
-                    }
-                },
+            schemas.read_only_path(
+                api_spec,
+                f"{self.route_base}{path}",
+                self.openapi_spec_tag,
+                summary,
+                parameters,
+                ("The ranking", answer),
             )

@@ -23,6 +23,7 @@ from app.domain.oversight import (
     parse_period,
     show_rate,
 )
+from app.domain.scope import Actor
 from app.domain.vocabulary import RegionLevel, Source, State
 from app.models import Region
 from app.services import dashboard
@@ -74,6 +75,16 @@ def read_filters() -> tuple[Period, int | None]:
     return period, request.args.get("region", type=int)
 
 
+def overview_regions(actor: Actor) -> list[tuple[int, str]]:
+    """The district and townships ``actor`` may narrow an overview (dashboard, map) to."""
+    rows = session().scalars(
+        regions_for(actor)
+        .where(Region.level.in_([RegionLevel.DISTRICT.value, RegionLevel.TOWNSHIP.value]))
+        .order_by(Region.code)
+    )
+    return [(r.id, r.name) for r in rows]
+
+
 class DashboardView(BaseView):
     """总览: the user's scope in figures, with a 12-month trend and breakdowns."""
 
@@ -101,11 +112,6 @@ class DashboardView(BaseView):
         def month_link(row: dashboard.MonthFigures, figure: Figure | None = None) -> str:
             return hazard_list_url(row.period, region_id, figure)
 
-        regions = session().scalars(
-            regions_for(actor)
-            .where(Region.level.in_([RegionLevel.DISTRICT.value, RegionLevel.TOWNSHIP.value]))
-            .order_by(Region.code)
-        )
         return self.render_template(
             "dashboard/index.html",
             title=gettext("Dashboard"),
@@ -123,7 +129,7 @@ class DashboardView(BaseView):
                 by: dashboard.breakdown(actor, by, period, region_id) for by in dashboard.BREAKDOWNS
             },
             breakdown_arg=BREAKDOWN_ARGS,
-            regions=[(r.id, r.name) for r in regions],
+            regions=overview_regions(actor),
             period_text=period.as_text(),
             region_id=region_id,
             STATE_IS=STATE_IS,

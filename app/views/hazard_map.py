@@ -11,10 +11,11 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext
 
 from app.domain.geo import wgs84_to_gcj02
-from app.domain.vocabulary import Grade, RegionLevel, State
-from app.models import Enterprise, Region
-from app.services.scoping import enterprises_for, regions_for
+from app.domain.vocabulary import Grade, State
+from app.models import Enterprise
+from app.services.scoping import enterprises_for
 from app.services.transaction import session
+from app.views.dashboard import overview_regions
 from app.views.scoped import current_actor
 
 # Where the map opens before the outlines arrive (the district's enterprises' centre, else this).
@@ -68,16 +69,11 @@ class HazardMapView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        regions = session().scalars(
-            regions_for(current_actor())
-            .where(Region.level.in_([RegionLevel.DISTRICT.value, RegionLevel.TOWNSHIP.value]))
-            .order_by(Region.code)
-        )
         return self.render_template(
             "map/index.html",
             title=gettext("Hazard map"),
             map_config=map_config(),
-            regions=[(r.id, r.name) for r in regions],
+            regions=overview_regions(current_actor()),
             states=[(s.value, gettext(s.label)) for s in State],
             grades=[(g.value, gettext(g.label)) for g in Grade],
         )
