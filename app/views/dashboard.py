@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_appbuilder import AppBuilder, BaseView, IndexView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext
@@ -146,7 +146,17 @@ class SafeLoopIndexView(IndexView):
         return redirect(url_for("DashboardView.index"))
 
 
+def figure_label(value: str | None) -> str:
+    """The label of a dashboard figure named in the hazard list's URL ("" when none)."""
+    try:
+        return gettext(FIGURE_LABELS[Figure(value or "")])
+    except ValueError:
+        return ""
+
+
 def register(appbuilder: AppBuilder) -> None:
+    # The hazard list says which dashboard figure it shows (FAB's filter box cannot).
+    current_app.jinja_env.globals["figure_label"] = figure_label
     appbuilder.add_view(
         DashboardView,
         "Dashboard",

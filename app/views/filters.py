@@ -80,8 +80,11 @@ class FilterFigure(BaseFilter):
     arg_name = "fig"
 
     def apply(self, query: Any, value: Any) -> Any:
+        text = str(value or "").strip()
+        if not text:  # an emptied filter box filters nothing
+            return query
         try:
-            figure = Figure(str(value).strip())
+            figure = Figure(text)
         except ValueError:
             return query.filter(sa.false())
         return query.filter(figure_clause(figure))
@@ -94,8 +97,11 @@ class FilterInRegion(BaseFilter):
     arg_name = "inr"
 
     def apply(self, query: Any, value: Any) -> Any:
+        text = str(value or "").strip()
+        if not text:
+            return query
         try:
-            region_id = int(str(value).strip())
+            region_id = int(text)
         except ValueError:
             return query.filter(sa.false())
         return query.filter(region_clause(region_id))

@@ -121,6 +121,18 @@ def test_scope_and_period_narrow_the_figures(
     assert figure_count(recent, Figure.REPORTED) == 8
 
 
+def test_the_list_behind_a_figure_says_which_figure_it_is(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        build_tickets()
+    client = login("district")
+    page = client.get("/hazard/list/?_flt_2_state=closed_on_time").get_data(as_text=True)
+    assert 'id="sl-figure-filter"' in page and "按期销号" in page
+    # An emptied figure box filters nothing.
+    assert list_count(client, "/hazard/list/?_flt_2_state=") == 9
+
+
 def test_a_rate_without_a_denominator_shows_a_slash(
     in_app: Any, login: Callable[[str], FlaskClient]
 ) -> None:
