@@ -69,6 +69,15 @@ FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
 # The user/role REST API is not needed: users are managed on the admin screens.
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
+# The hazard map works with no tile server at all (region outlines are stored with the
+# regions). A base layer is drawn only when configured, e.g. an intranet map service:
+# a Leaflet URL template ({z}/{x}/{y}), its attribution, and the coordinate system its tiles
+# are drawn in ("gcj02" for most Chinese web maps: points are then shifted for display only).
+SAFELOOP_MAP_TILE_URL = os.environ.get("SAFELOOP_MAP_TILE_URL", "")
+SAFELOOP_MAP_TILE_ATTRIBUTION = os.environ.get("SAFELOOP_MAP_TILE_ATTRIBUTION", "")
+SAFELOOP_MAP_TILE_CRS = os.environ.get("SAFELOOP_MAP_TILE_CRS", "wgs84")
+# "/" opens the dashboard (or the login page): the first screen after login for every role.
+FAB_INDEX_VIEW = "app.views.dashboard.SafeLoopIndexView"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")
 
 BABEL_DEFAULT_LOCALE = "zh"
@@ -105,6 +114,8 @@ SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
 # Last month's registers for every township and the district. RQ 2.x reads cron in UTC:
 # 00:00 UTC on the 1st is 08:00 in Beijing; the month is decided in local time.
 SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON", "0 0 1 * *")
+# The township risk-control index of last month (UTC; 08:00 on the 1st in China).
+SAFELOOP_RISK_INDEX_CRON = os.environ.get("SAFELOOP_RISK_INDEX_CRON", "0 0 1 * *")
 SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")

@@ -135,6 +135,36 @@ ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += _LEDGER_IMPORT
 # ---- end ledger import ----------------------------------------------------------------------
 
 
+# ---- Oversight (issue 10) ------------------------------------------------------------------
+# Every role opens the dashboard of its own scope first.
+_OVERSIGHT = [
+    ("Dashboard", "can_read"),
+    ("Oversight", "menu_access"),
+    ("Dashboard", "menu_access"),
+    ("DashboardApi", "can_get"),
+    ("HazardMap", "can_read"),
+    ("Hazard map", "menu_access"),
+    ("MapApi", "can_get"),
+]
+for _role in (
+    roles.DISTRICT_SUPERVISOR,
+    roles.TOWNSHIP_INSPECTOR,
+    roles.GRID_MEMBER,
+    roles.ENTERPRISE_OFFICER,
+    roles.AUDITOR,
+):
+    ROLE_PERMISSIONS[_role] += _OVERSIGHT
+# The published township ranking is read by the district, the townships and auditors.
+_RANKING = [
+    ("Ranking", "can_read"),
+    ("Township ranking", "menu_access"),
+    ("RankingApi", "can_get"),
+]
+for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.AUDITOR):
+    ROLE_PERMISSIONS[_role] += _RANKING
+# ---- end Oversight --------------------------------------------------------------------------
+
+
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""
 

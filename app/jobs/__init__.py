@@ -195,6 +195,14 @@ def queue_import(import_id: int) -> bool:
     return enqueue(import_ledger_job, import_id) is not None
 
 
+@background_job(JobPolicy(timeout=30 * 60))
+def publish_risk_index() -> list[int]:
+    """On the 1st: last month's township risk-control index, for every district without it."""
+    from app.services.risk_index import publish_previous_month
+
+    return publish_previous_month()
+
+
 def queue_report(report_id: int) -> bool:
     """Hand a requested register to a worker; False when the job service cannot be reached
     (the report stays queued and the caller says so)."""

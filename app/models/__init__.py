@@ -13,6 +13,7 @@ from app.models.hazard import (
 )
 from app.models.ledger_import import LedgerImport
 from app.models.notification import Notification
+from app.models.oversight import RiskIndexRun, RiskIndexScore, RiskWeightSet
 from app.models.public_report import PublicReply, PublicReport
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
@@ -39,6 +40,9 @@ __all__ = [
     "Region",
     "Report",
     "Responsibility",
+    "RiskIndexRun",
+    "RiskIndexScore",
+    "RiskWeightSet",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",

@@ -54,6 +54,29 @@ class Hazard(Placed, Model):
         # An imported ledger row is matched again by its own number within its township.
         sa.UniqueConstraint("township_id", "ledger_no", name="uq_hazard_township_ledger_no"),
         sa.Index("ix_hazard_state_deadline", "state", "deadline"),
+        # Covering index of the dashboard, the map and the ranking: their aggregates read
+        # only this (a fraction of the table's width), led by the period they filter on.
+        sa.Index(
+            "ix_hazard_oversight",
+            "reported_at",
+            "deleted_at",
+            "state",
+            "grade",
+            "overdue",
+            "district_id",
+            "township_id",
+            "village_id",
+            "grid_id",
+            "enterprise_id",
+            "reported_by_id",
+            "category_id",
+            "source",
+            "supervision_level",
+            "extension_count",
+            "rework_count",
+            "original_deadline",
+            "closed_at",
+        ),
         # The deadline sweep only ever looks at open tickets.
         sa.Index(
             "ix_hazard_open_deadline",
@@ -115,7 +138,7 @@ class Hazard(Placed, Model):
     responsible_phone: Mapped[str | None] = mapped_column(sa.String(40))
 
     # Confirmation, control, plan
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ab_user.id"))
     confirm_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     control_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)

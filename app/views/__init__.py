@@ -7,7 +7,22 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import hazards, imports, inbox, jobs, public, reference, reports
+    from app.views import (
+        dashboard,
+        hazard_map,
+        hazards,
+        imports,
+        inbox,
+        jobs,
+        public,
+        ranking,
+        reference,
+        reports,
+    )
+
+    dashboard.register(appbuilder)
+    ranking.register(appbuilder)
+    hazard_map.register(appbuilder)
 
     hazards.register(appbuilder)
     reports.register(appbuilder)

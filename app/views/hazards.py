@@ -48,6 +48,7 @@ from app.views.forms import (
     request_files,
     show_errors,
 )
+from app.views.hazard_map import map_config
 from app.views.scoped import SCOPE_FILTERS, ScopedModelView, current_actor
 
 # The report form asks three things first (title, description, place) plus a photo;
@@ -128,6 +129,9 @@ class HazardView(ScopedModelView):
         "deadline",
         "overdue_days",
         "discovered_at",
+        "reported_at",
+        "confirmed_at",
+        "closed_at",
     ]
     order_columns = ["code", "title", "grade", "state", "deadline", "overdue_days", "discovered_at"]
     base_order = ("reported_at", "desc")
@@ -144,6 +148,9 @@ class HazardView(ScopedModelView):
         "overdue_days": lazy_gettext("Days overdue"),
         "source": lazy_gettext("Source"),
         "discovered_at": lazy_gettext("Discovered on"),
+        "reported_at": lazy_gettext("Reported on"),
+        "confirmed_at": lazy_gettext("Confirmed on"),
+        "closed_at": lazy_gettext("Closed on"),
     }
     formatters_columns = {
         "grade": lambda value: _label(value, Grade),
@@ -272,6 +279,7 @@ class HazardView(ScopedModelView):
             main_fields=REPORT_MAIN,
             loose_errors=loose,
             title=gettext("Report a hazard"),
+            map_config=map_config(),
         )
 
     @expose("/duplicates")

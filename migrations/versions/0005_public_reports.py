@@ -1,7 +1,7 @@
 """public reports: tracking codes, reporter identity, public replies, reward decisions
 
 Revision ID: 0005_public_reports
-Revises: 0003_deadlines_inbox
+Revises: 0004_oversight
 Create Date: 2026-11-24 03:01:08.001018
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0005_public_reports"
-down_revision = "0003_deadlines_inbox"
+down_revision = "0004_oversight"
 branch_labels = None
 depends_on = None
 

@@ -97,6 +97,7 @@ def importer_sees(user: str) -> int:
     return 404 if user == "inspector_b" else 200
 
 
+READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 H = "/api/v1/hazard"
 PROBES: dict[tuple[str, str], Probe] = {
     ("HazardApi.get_list", "GET"): Probe("GET", lambda i: f"{H}/", listed),
@@ -172,6 +173,23 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("LedgerImportApi.errors", "GET"): Probe(
         "GET", lambda i: f"/api/v1/import/{i.ledger_import}/errors", importer_sees
     ),
+    # Everyone reads the dashboard of their own scope; a region outside it does not exist.
+    ("DashboardApi.summary", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/dashboard/summary?region={i.region}", visible(SEES_GRID_A)
+    ),
+    # The published ranking (none in this district yet): readers get 404, others 403.
+    ("RankingApi.latest", "GET"): Probe(
+        "GET", lambda i: "/api/v1/ranking/latest", lambda u: 404 if u in READS_RANKING else 403
+    ),
+    ("RankingApi.month", "GET"): Probe(
+        "GET", lambda i: "/api/v1/ranking/2026-01", lambda u: 404 if u in READS_RANKING else 403
+    ),
+    # The hazard map: everyone, within scope; a region outside it does not exist.
+    ("MapApi.hazards", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/map/hazards?region={i.region}", visible(SEES_GRID_A)
+    ),
+    ("MapApi.enterprises", "GET"): Probe("GET", lambda i: "/api/v1/map/enterprises", listed),
+    ("MapApi.regions", "GET"): Probe("GET", lambda i: "/api/v1/map/regions", listed),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import Attachment, Hazard, Responsibility
+from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
 from tests.factories import USERS, build_world, jpeg, report
 
@@ -202,7 +203,18 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "PublicTrackView.status": no_such_code,
     "PublicReportStaffView.reply": public_reply,
     "PublicReportStaffView.reward": public_reward,
+    # Everyone's first screen, showing their own scope.
+    "DashboardView.index": lambda user: OK,
+    # The published ranking: the district, the townships, auditors (no month published here).
+    "RankingView.index": lambda user: OK if user in READS_RANKING else FORBIDDEN,
+    "RankingView.month": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.township": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.xlsx": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "HazardMapView.index": lambda user: OK,
+    # Weight sets are added, never edited.
+    "RiskWeightSetView.edit": nobody,
 }
+READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
     "RegionView",
     "CategoryView",
@@ -210,13 +222,14 @@ ADMIN_VIEWS = (
     "DeterminationArticleView",
     "SlaPolicyView",
     "UserScopeView",
+    "RiskWeightSetView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
 # check and run: tests/views/test_import_screen.py (the import screen's forms).
-SKIPPED_METHODS = {"action_post", "request_list", "check", "run"}
+SKIPPED_METHODS = {"action_post", "request_list", "check", "run", "compute"}
 OUR_VIEWS = (
     "HazardView",
     "EnterpriseView",
@@ -226,6 +239,9 @@ OUR_VIEWS = (
     "PublicTrackView",
     "PublicReportStaffView",
     "LedgerImportView",
+    "DashboardView",
+    "RankingView",
+    "HazardMapView",
     *ADMIN_VIEWS,
 )
 
@@ -272,6 +288,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["import_id"] = ids["import"]
         elif argument == "name":
             values["name"] = "confirm"
+        elif argument == "township_id":
+            values["township_id"] = ids["RegionView"]
         elif argument == "filename":
             values["filename"] = "x.jpg"
         else:
@@ -344,6 +362,7 @@ def test_scope_matrix_of_every_screen(
             "report": township_report.id,
             "PublicReportStaffView": public.hazard_id,
             "public_report": public.id,
+            "RiskWeightSetView": ensure_default_weights().id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
