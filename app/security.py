@@ -111,6 +111,15 @@ ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
 ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
+# ---- Data exchange (issue 15) ---------------------------------------------------------------
+# The change feed: for integration accounts (other systems), and for whoever reads everything
+# in their region anyway. Webhook subscribers, delivery log and code mapping are Admin's.
+_EXCHANGE_READ = [("ExchangeApi", "can_get")]
+ROLE_PERMISSIONS[roles.INTEGRATION] = [*_EXCHANGE_READ, ("OpenApi", "can_get")]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _EXCHANGE_READ
+ROLE_PERMISSIONS[roles.AUDITOR] += _EXCHANGE_READ
+# ---- end data exchange ----------------------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

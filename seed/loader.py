@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from app.domain import roles
+from app.domain.exchange import DEFAULT_CODES
 from app.domain.lifecycle import Action
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind, Grade, RegionLevel
@@ -34,6 +35,7 @@ from app.models import (
 from app.services import clock
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
+from app.services.exchange import seed_codes
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.sla import terms_for
 from app.services.territory import add_region, register_enterprise
@@ -50,7 +52,7 @@ DEMO_HAZARD_COUNT = 206
 
 def load_reference() -> str:
     """Categories, domain tags, determination standards and default SLA policies."""
-    added = {"categories": 0, "articles": 0, "policies": 0}
+    added = {"categories": 0, "articles": 0, "policies": 0, "exchange codes": 0}
     with atomic() as current:
         by_code = {c.code: c for c in current.execute(sa.select(Category)).scalars()}
         for row in [*reference_data.CATEGORIES, *reference_data.DOMAIN_TAGS]:
@@ -80,9 +82,11 @@ def load_reference() -> str:
             if not exists:
                 current.add(SlaPolicy(**row))
                 added["policies"] += 1
+        added["exchange codes"] = seed_codes(DEFAULT_CODES)
     return (
         f"Reference data: {added['categories']} categories, {added['articles']} standard "
-        f"articles, {added['policies']} SLA policies added."
+        f"articles, {added['policies']} SLA policies, {added['exchange codes']} exchange codes "
+        "added."
     )
 
 

@@ -3,6 +3,7 @@
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
+from app.models.exchange import ExchangeCode, WebhookDelivery, WebhookSubscriber
 from app.models.hazard import (
     ControlMeasure,
     ExtensionRequest,
@@ -26,6 +27,7 @@ __all__ = [
     "DeterminationArticle",
     "DeterminationStandard",
     "Enterprise",
+    "ExchangeCode",
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
@@ -37,4 +39,6 @@ __all__ = [
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
+    "WebhookDelivery",
+    "WebhookSubscriber",
 ]

@@ -148,6 +148,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     # Everyone may ask for a register (within their own scope); the empty body is refused.
     ("ReportApi.post", "POST"): Probe("POST", lambda i: "/api/v1/report/", lambda user: 422),
+    # The change feed: integration accounts and those who read their whole region anyway.
+    ("ExchangeApi.changes", "GET"): Probe(
+        "GET",
+        lambda i: "/api/v1/exchange/changes",
+        lambda u: 200 if u in {"admin", "district", "auditor"} else 403,
+    ),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }
