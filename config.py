@@ -112,3 +112,16 @@ SAFELOOP_SMTP_USERNAME = os.environ.get("SAFELOOP_SMTP_USERNAME", "")
 SAFELOOP_SMTP_PASSWORD = os.environ.get("SAFELOOP_SMTP_PASSWORD", "")
 # "" (plain, e.g. a local relay), "starttls" or "ssl".
 SAFELOOP_SMTP_SECURITY = os.environ.get("SAFELOOP_SMTP_SECURITY", "")
+
+# ---------------------------------------------------------------- data exchange (webhooks)
+# How often the webhook job turns new changes into deliveries and sends the due ones (UTC cron).
+SAFELOOP_WEBHOOK_CRON = os.environ.get("SAFELOOP_WEBHOOK_CRON", "* * * * *")
+# Seconds a subscriber has to answer one delivery.
+SAFELOOP_WEBHOOK_TIMEOUT = float(os.environ.get("SAFELOOP_WEBHOOK_TIMEOUT", "10"))
+# Attempts per delivery before it fails and its subscriber is paused.
+SAFELOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SAFELOOP_WEBHOOK_MAX_ATTEMPTS", "8"))
+# Back-off after the n-th failed attempt: base * 2^(n-1) seconds, at most the cap.
+SAFELOOP_WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
+SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS = int(
+    os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS", "3600")
+)

@@ -21,6 +21,8 @@ from app.domain.vocabulary import State
 # The header a receiver checks: ``sha256=<hex HMAC-SHA256 of the raw body with the secret>``.
 SIGNATURE_HEADER = "X-SafeLoop-Signature"
 EVENT_HEADER = "X-SafeLoop-Event"
+# The inbox notice (a notification's step) that a webhook subscriber was paused.
+WEBHOOK_PAUSED_STEP = "webhook_paused"
 DELIVERY_HEADER = "X-SafeLoop-Delivery"
 
 # The event a subscriber names, for each lifecycle action (others are sent under their own

@@ -175,6 +175,30 @@ def monthly_registers() -> list[int]:
     return report_ids
 
 
+@background_job(JobPolicy(timeout=5 * 60, retry_intervals=(60, 300)))
+def deliver_webhooks() -> dict[str, int]:
+    """Turn new changes into webhook deliveries, then queue one sender per subscriber (a slow
+    subscriber keeps its own worker busy, not the others')."""
+    from app.services import webhooks
+    from app.services.background import enqueue
+
+    created = 0
+    job = get_current_job()
+    subscriber_ids = webhooks.active_subscriber_ids()
+    for subscriber_id in subscriber_ids:
+        created += webhooks.dispatch(subscriber_id)
+        enqueue(deliver_to_subscriber, subscriber_id, queue_name=job.origin if job else None)
+    return {"subscribers": len(subscriber_ids), "deliveries": created}
+
+
+@background_job(JobPolicy(timeout=30 * 60, retry_intervals=(60, 300)))
+def deliver_to_subscriber(subscriber_id: int) -> int:
+    """Send one subscriber's due webhook deliveries (retries wait for their back-off)."""
+    from app.services.webhooks import deliver_due
+
+    return deliver_due(subscriber_id)
+
+
 def queue_report(report_id: int) -> bool:
     """Hand a requested register to a worker; False when the job service cannot be reached
     (the report stays queued and the caller says so)."""

@@ -10,7 +10,7 @@ from flask import Flask
 from redis import Redis
 from rq.cron import CronScheduler
 
-from app.jobs import monthly_registers, policy_of, sweep_deadlines
+from app.jobs import deliver_webhooks, monthly_registers, policy_of, sweep_deadlines
 
 
 def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
@@ -34,6 +34,15 @@ def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronSched
         job_timeout=monthly.timeout,
         result_ttl=monthly.result_ttl,
         failure_ttl=monthly.failure_ttl,
+    )
+    webhooks = policy_of(deliver_webhooks)
+    scheduler.register(
+        deliver_webhooks,
+        queue_name=queue_name,
+        cron=app.config["SAFELOOP_WEBHOOK_CRON"],
+        job_timeout=webhooks.timeout,
+        result_ttl=webhooks.result_ttl,
+        failure_ttl=webhooks.failure_ttl,
     )
     return scheduler
 
