@@ -12,6 +12,7 @@ from app.services.exchange import changes_for, page_json
 from app.services.transaction import atomic
 from app.services.users import ensure_user
 from tests.api.conftest import api, world  # noqa: F401 - the API tests' fixtures
+from tests.views.conftest import in_app, login, screens  # noqa: F401 - the screens' fixtures
 
 
 def integration_account(region: Region, username: str = "province") -> Actor:

@@ -14,7 +14,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.models import Attachment, Hazard, Responsibility
+from app.models import (
+    Attachment,
+    ExchangeCode,
+    Hazard,
+    Responsibility,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from app.services.transaction import session
 from tests.factories import USERS, build_world, report
 
@@ -157,6 +164,9 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    # The delivery log is written by the jobs only.
+    "WebhookDeliveryView.add": nobody,
+    "WebhookDeliveryView.edit": nobody,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -165,6 +175,9 @@ ADMIN_VIEWS = (
     "DeterminationArticleView",
     "SlaPolicyView",
     "UserScopeView",
+    "WebhookSubscriberView",
+    "WebhookDeliveryView",
+    "ExchangeCodeView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
@@ -250,6 +263,21 @@ def test_scope_matrix_of_every_screen(
 
         township_report = request_report(world["inspector_a"], "hazard", "csv")
         produce_report(township_report.id)
+        subscriber = WebhookSubscriber(name="省平台", url="http://127.0.0.1:9/", secret="x")
+        session().add(subscriber)
+        session().flush()
+        delivery = WebhookDelivery(
+            subscriber_id=subscriber.id,
+            event_id=hazard.events[0].id,
+            hazard_id=hazard.id,
+            event="reported",
+            body="{}",
+            status="pending",
+            next_attempt_at=hazard.reported_at,
+        )
+        session().add(delivery)
+        session().commit()
+        exchange_code = session().query(ExchangeCode).first()
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
@@ -262,6 +290,9 @@ def test_scope_matrix_of_every_screen(
             "UserScopeView": world["officer_e1"].user_id,
             "ResponsibilityView": duty.id,
             "report": township_report.id,
+            "WebhookSubscriberView": subscriber.id,
+            "WebhookDeliveryView": delivery.id,
+            "ExchangeCodeView": exchange_code.id if exchange_code else 0,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
