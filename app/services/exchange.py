@@ -14,18 +14,22 @@ observe, in order, exactly once, even while transitions are committed during its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain.exchange import CodeKind
+from app.domain.messages import N_
 from app.domain.scope import Actor, Scope, scope_of
 from app.models import ExchangeCode, Hazard, HazardEvent
+from app.reports.columns import Column
+from app.reports.render import Heading, Translate, write_csv, write_xlsx
 from app.services import clock
 from app.services.scoping import scope_clause
 from app.services.transaction import session
@@ -264,3 +268,126 @@ def hazards_changed_between(
             return
         yield rows
         last = rows[-1].id
+
+
+# --------------------------------------------------------------------------- period files
+
+# The exchange record flattened to one row: (key, header msgid). Major-hazard fields are empty
+# for a general hazard.
+EXCHANGE_COLUMNS: tuple[Column, ...] = (
+    Column("external_id", N_("External id"), 2.4),
+    Column("code", N_("Code"), 2.0),
+    Column("version", N_("Version"), 0.5),
+    Column("source", N_("Source"), 0.6),
+    Column("category", N_("Category"), 0.8),
+    Column("category_name", N_("Category name"), 1.2),
+    Column("grade", N_("Grade"), 0.5),
+    Column("state", N_("State"), 0.5),
+    Column("title", N_("Title"), 1.6),
+    Column("investigation_date", N_("Investigation date"), 1.0),
+    Column("region_code", N_("Region code"), 1.0),
+    Column("enterprise_name", N_("Enterprise"), 1.6),
+    Column("enterprise_credit_code", N_("Unified social credit code"), 1.5),
+    Column("place", N_("Place"), 1.6),
+    Column("part", N_("Part"), 1.0),
+    Column("description", N_("Description"), 2.2),
+    Column("responsible_unit", N_("Responsible unit"), 1.4),
+    Column("responsible_person", N_("Responsible person"), 0.8),
+    Column("deadline", N_("Deadline"), 1.0),
+    Column("measures", N_("Measures"), 2.0),
+    Column("finish_date", N_("Finish date"), 1.0),
+    Column("check_date", N_("Check date"), 1.0),
+    Column("check_org", N_("Checked by"), 1.0),
+    Column("check_result", N_("Check result"), 0.8),
+    Column("confirm_time", N_("Confirmed at"), 1.4),
+    Column("longitude", N_("Longitude"), 0.8),
+    Column("latitude", N_("Latitude"), 0.8),
+    Column("supervision_level", N_("Supervision level"), 0.6),
+    Column("supervision_organisation", N_("Supervising organisation"), 1.2),
+    Column("supervision_document_no", N_("Supervision document number"), 1.2),
+    Column("supervision_listed_date", N_("Listed on"), 1.0),
+    Column("supervision_deadline", N_("Supervision deadline"), 1.0),
+    *(
+        Column(f"five_{name}_date", label, 1.0)
+        for name, label in (
+            ("target", N_("Target in place on")),
+            ("responsibility", N_("Responsibility in place on")),
+            ("measures", N_("Measures in place on")),
+            ("funds", N_("Funds in place on")),
+            ("time_limit", N_("Time limit in place on")),
+            ("emergency_plan", N_("Emergency plan in place on")),
+        )
+    ),
+    Column("funds_10k_yuan", N_("Funds (10k yuan)"), 0.8),
+    Column("closed_date", N_("Closed (written off) on"), 1.0),
+    Column("changed_at", N_("Changed at"), 1.4),
+)
+
+
+def flat_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One exchange record as a row of :data:`EXCHANGE_COLUMNS`."""
+    row = {k: v for k, v in record.items() if not isinstance(v, dict)}
+    for key, value in (record.get("supervision") or {}).items():
+        row[f"supervision_{key}"] = value
+    for name, flags in (record.get("five_in_place") or {}).items():
+        row[f"five_{name}_date"] = flags["date"]
+    return row
+
+
+def records_changed_between(actor: Actor, start: date, end: date) -> Iterator[dict[str, Any]]:
+    """The exchange records of the tickets ``actor`` may see whose last change fell on a day
+    from ``start`` to ``end`` (local dates), oldest id first, read in batches."""
+    zone = clock.zone()
+    since = datetime.combine(start, time.min, tzinfo=zone)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+    codes = code_map()
+    for batch in hazards_changed_between(scope_of(actor), since, until):
+        for hazard in batch:
+            yield exchange_record(hazard, codes)
+        session().expunge_all()  # keep memory flat on a long period
+
+
+PERIOD_FORMATS = ("json", "csv", "xlsx")
+
+
+def write_period_file(
+    actor: Actor, start: date, end: date, fmt: str, out: BinaryIO, translate: Translate
+) -> int:
+    """Write the period's records to ``out`` as JSON, CSV or XLSX; return how many.
+
+    The file is what a provincial platform's manual upload takes: the same field set as the
+    change feed, one row (or object) per ticket.
+    """
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for record in records_changed_between(actor, start, end):
+            count += 1
+            yield record
+
+    if fmt == "json":
+        out.write(
+            b'{"from": "%s", "to": "%s", "tickets": ['
+            % (
+                start.isoformat().encode(),
+                end.isoformat().encode(),
+            )
+        )
+        for record in counted():
+            if count > 1:
+                out.write(b",")
+            out.write(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        out.write(b"]}")
+        return count
+    rows = (flat_record(record) for record in counted())
+    heading = Heading(
+        title=translate(N_("Hazard exchange")),
+        scope="",
+        period=f"{start.isoformat()} – {end.isoformat()}",
+        generated_at=_instant(clock.now()) or "",
+        generated_by=actor.name,
+    )
+    writer = write_csv if fmt == "csv" else write_xlsx
+    writer(out, EXCHANGE_COLUMNS, rows, heading, translate)
+    return count

@@ -154,6 +154,11 @@ PROBES: dict[tuple[str, str], Probe] = {
         lambda i: "/api/v1/exchange/changes",
         lambda u: 200 if u in {"admin", "district", "auditor"} else 403,
     ),
+    ("ExchangeApi.export", "GET"): Probe(
+        "GET",
+        lambda i: "/api/v1/exchange/export?from=2026-01-01&to=2026-12-31&format=csv",
+        lambda u: 200 if u in {"admin", "district", "auditor"} else 403,
+    ),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }

@@ -37,3 +37,40 @@ def test_a_cursor_that_is_not_a_number_is_refused_with_a_message(api: ApiUsers) 
     assert response.status_code == 422
     body = response.get_json()
     assert body["fields"]["since"] == "游标必须是上一次应答给出的整数。"
+
+
+def test_a_period_exports_as_json_csv_and_xlsx_in_the_exchange_field_set(
+    api: ApiUsers, world: World
+) -> None:
+    import csv
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    integration_account(world.township_a, "township_a_platform")
+    in_a = confirm(world, report(world))
+    report(world, who="grid_b", enterprise=world.b1)
+    today = date.today().isoformat()
+    url = f"/api/v1/exchange/export?from=2020-01-01&to={today}"
+    body = api.get("township_a_platform", f"{url}&format=json").get_json()
+    assert [(t["code"], t["version"], t["state"]) for t in body["tickets"]] == [
+        (in_a.code, 2, "02")
+    ]
+    text = api.get("township_a_platform", f"{url}&format=csv").get_data()
+    rows = list(csv.reader(io.StringIO(text.decode("utf-8-sig"))))
+    assert rows[0][:2] == ["外部编号", "隐患编号"]
+    assert [r[1] for r in rows[1:]] == [in_a.code]
+    sheet = load_workbook(
+        io.BytesIO(api.get("township_a_platform", f"{url}&format=xlsx").get_data())
+    ).active
+    assert sheet is not None and sheet.cell(2, 2).value == in_a.code
+    # A period before anything happened is empty.
+    empty = api.get("township_a_platform", "/api/v1/exchange/export?from=2020-01-01&to=2020-12-31")
+    assert empty.get_json()["tickets"] == []
+
+
+def test_a_bad_period_is_refused_with_a_message(api: ApiUsers) -> None:
+    response = api.get("district", "/api/v1/exchange/export?from=2026-05-01&to=2026-04-01")
+    assert response.status_code == 422
+    assert response.get_json()["fields"]["to"] == "期间的结束日期早于开始日期。"
