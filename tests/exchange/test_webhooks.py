@@ -208,3 +208,24 @@ def test_only_one_sender_may_claim_a_delivery(world: World, receiver: Receiver) 
     assert delivery.status == DeliveryStatus.SENDING.value
     body = json.loads(delivery.body)
     assert body["event"] == "reported" and body["ticket"]["external_id"]
+
+
+def test_the_scheduled_job_dispatches_and_queues_one_sender_per_subscriber(
+    world: World, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fakeredis
+    from rq import Queue
+
+    from app.jobs import deliver_webhooks
+    from app.services import background
+
+    # Jobs run at once, in this process, as a worker would run them.
+    inline = Queue("exchange-test", is_async=False, connection=fakeredis.FakeStrictRedis())
+    monkeypatch.setattr(background, "queue", lambda name=None: inline)
+    subscribe(receiver.url)
+    switched_off = subscribe(receiver.url)
+    with atomic():
+        session().get(WebhookSubscriber, switched_off).active = False  # type: ignore[union-attr]
+    confirm(world, report(world))
+    assert deliver_webhooks() == {"subscribers": 1, "deliveries": 2}
+    assert [e["event"] for e in receiver.events] == ["reported", "confirmed"]
