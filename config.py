@@ -125,3 +125,5 @@ SAFELOOP_WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_
 SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS = int(
     os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS", "3600")
 )
+# Where SafeLoop is reached by its users: links in DingTalk / WeCom robot messages.
+SAFELOOP_BASE_URL = os.environ.get("SAFELOOP_BASE_URL", "http://127.0.0.1:5000")

@@ -34,6 +34,8 @@ TEST_SETTINGS: dict[str, Any] = {
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
     "notification",
+    "robot_digest",
+    "robot_channel",
     "webhook_delivery",
     "webhook_subscriber",
     "report",

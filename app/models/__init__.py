@@ -3,7 +3,13 @@
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
-from app.models.exchange import ExchangeCode, WebhookDelivery, WebhookSubscriber
+from app.models.exchange import (
+    ExchangeCode,
+    RobotChannel,
+    RobotDigest,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from app.models.hazard import (
     ControlMeasure,
     ExtensionRequest,
@@ -36,6 +42,8 @@ __all__ = [
     "Region",
     "Report",
     "Responsibility",
+    "RobotChannel",
+    "RobotDigest",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",

@@ -124,3 +124,36 @@ def _lock_before_ticket_statement(state: Any) -> None:
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _TICKET_TABLES:
         lock_change_feed(state.session)
+
+
+class RobotChannel(Model):
+    """A DingTalk (钉钉) or WeCom (企业微信) group robot that gets a region's deadline digests."""
+
+    __tablename__ = "robot_channel"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # dingtalk | wecom
+    region_id: Mapped[int] = mapped_column(sa.ForeignKey("region.id"), index=True)
+    webhook_url: Mapped[str] = mapped_column(sa.String(500))
+    # DingTalk's signing secret (加签, "SEC…"); WeCom robots have none.
+    secret: Mapped[str | None] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    region: Mapped[Any] = relationship("Region")
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class RobotDigest(Model):
+    """A sweep's digest sent to one robot: the unique key makes it once per robot and sweep."""
+
+    __tablename__ = "robot_digest"
+    __table_args__ = (sa.UniqueConstraint("robot_id", "sweep_id", name="uq_robot_digest"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    robot_id: Mapped[int] = mapped_column(sa.ForeignKey("robot_channel.id"))
+    sweep_id: Mapped[str] = mapped_column(sa.String(36))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tickets: Mapped[int] = mapped_column(default=0)

@@ -73,9 +73,8 @@ def settings() -> Settings:
     )
 
 
-def subscriber_scope(subscriber: WebhookSubscriber) -> Scope:
-    """The tickets a subscriber hears about: those of its region (all without one)."""
-    region = subscriber.region
+def region_scope(region: Any) -> Scope:
+    """The tickets of ``region`` (any level); all of them without one."""
     if region is None:
         return EVERYTHING
     return Scope(rules=(RegionRule(RegionLevel(region.level), region.id),))
@@ -123,7 +122,7 @@ def dispatch(subscriber_id: int) -> int:
             if not subscriber.active or subscriber.paused_at is not None:
                 return created
             since = subscriber.last_event_id
-            changes, end = entries_after(subscriber_scope(subscriber), since, DISPATCH_BATCH)
+            changes, end = entries_after(region_scope(subscriber.region), since, DISPATCH_BATCH)
             now = clock.now()
             for change in changes:
                 name = event_name(change.event.action, change.event.to_state)
@@ -202,6 +201,7 @@ class Outcome:
     ok: bool
     response_code: int | None = None
     error: str | None = None
+    body: str = ""
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outcome:
@@ -211,7 +211,8 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Outc
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return Outcome(200 <= response.status < 300, response.status)
+            answer = response.read(4096).decode("utf-8", "replace")
+            return Outcome(200 <= response.status < 300, response.status, body=answer)
     except urllib.error.HTTPError as exc:
         return Outcome(False, exc.code, f"HTTP {exc.code} {exc.reason}")
     except (urllib.error.URLError, OSError, ValueError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import flash, redirect
@@ -19,8 +20,9 @@ from app.domain.exchange import (
     DeliveryStatus,
     parse_events,
 )
-from app.models import ExchangeCode, WebhookDelivery, WebhookSubscriber
+from app.models import ExchangeCode, RobotChannel, WebhookDelivery, WebhookSubscriber
 from app.services import webhooks
+from app.services.robots import ROBOT_KINDS
 from app.services.transaction import atomic
 from app.views.filters import SafeLoopInterface
 from app.views.reference import NO_DELETE, ReferenceDataView
@@ -48,10 +50,14 @@ def events_validator(form: Any, field: Any) -> None:
     field.data = " ".join(chosen)
 
 
-def code_kind_validator(form: Any, field: Any) -> None:
-    kinds = [kind.value for kind in CodeKind]
-    if field.data not in kinds:
-        raise ValidationError(gettext("Choose one of: %(kinds)s", kinds=", ".join(kinds)))
+def one_of(kinds: Sequence[str]) -> Callable[[Any, Any], None]:
+    """A form validator: the field holds one of ``kinds``."""
+
+    def validate(form: Any, field: Any) -> None:
+        if field.data not in kinds:
+            raise ValidationError(gettext("Choose one of: %(kinds)s", kinds=", ".join(kinds)))
+
+    return validate
 
 
 class WebhookSubscriberView(ReferenceDataView):
@@ -216,7 +222,33 @@ class ExchangeCodeView(ReferenceDataView):
         "value": lazy_gettext("e.g. the state 'confirmed' or the category code 'XC05'"),
     }
     formatters_columns = {"kind": lambda value: gettext(CODE_KIND_LABELS[CodeKind(value)])}
-    validators_columns = {"kind": [code_kind_validator]}
+    validators_columns = {"kind": [one_of([kind.value for kind in CodeKind])]}
+
+
+class RobotChannelView(ReferenceDataView):
+    """DingTalk / WeCom group robots that get each region's deadline digests."""
+
+    datamodel = SafeLoopInterface(RobotChannel)
+    class_permission_name = "RobotChannel"
+    base_permissions = NO_DELETE
+    list_columns = ["name", "kind", "region", "webhook_url", "active"]
+    add_columns = ["name", "kind", "region", "webhook_url", "secret", "active"]
+    edit_columns = add_columns
+    show_columns = add_columns
+    label_columns = {
+        "name": lazy_gettext("Name"),
+        "kind": lazy_gettext("Platform"),
+        "region": lazy_gettext("Region"),
+        "webhook_url": lazy_gettext("Robot webhook URL"),
+        "secret": lazy_gettext("Signing secret"),
+        "active": lazy_gettext("Active"),
+    }
+    description_columns = {
+        "kind": lazy_gettext("dingtalk (钉钉, also the government edition) or wecom (企业微信)"),
+        "secret": lazy_gettext("DingTalk only: the robot's 加签 secret (SEC…)."),
+        "region": lazy_gettext("The robot gets the digest of this region's tickets."),
+    }
+    validators_columns = {"kind": [one_of(ROBOT_KINDS)], "webhook_url": [url_validator]}
 
 
 def register(appbuilder: AppBuilder) -> None:
@@ -237,6 +269,13 @@ def register(appbuilder: AppBuilder) -> None:
         "Webhook deliveries",
         label=lazy_gettext("Webhook deliveries"),
         icon="fa-list",
+        **category,
+    )
+    appbuilder.add_view(
+        RobotChannelView,
+        "Messaging robots",
+        label=lazy_gettext("Messaging robots"),
+        icon="fa-comments",
         **category,
     )
     appbuilder.add_view(

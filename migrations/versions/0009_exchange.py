@@ -1,8 +1,8 @@
-"""exchange: code mapping, webhook subscribers and deliveries
+"""exchange: code mapping, webhook subscribers and deliveries, DingTalk/WeCom robots
 
 Revision ID: 0009_exchange
 Revises: 0003_deadlines_inbox
-Create Date: 2026-11-24 02:29:27.645363
+Create Date: 2026-11-24 03:02:06.466990
 
 """
 from alembic import op
@@ -28,6 +28,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('kind', 'value', name='uq_exchange_code')
     )
+    op.create_table('robot_channel',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.Column('webhook_url', sa.String(length=500), nullable=False),
+    sa.Column('secret', sa.String(length=200), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('robot_channel', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_robot_channel_region_id'), ['region_id'], unique=False)
+
     op.create_table('webhook_subscriber',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=120), nullable=False),
@@ -46,6 +60,16 @@ def upgrade():
     with op.batch_alter_table('webhook_subscriber', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_subscriber_region_id'), ['region_id'], unique=False)
 
+    op.create_table('robot_digest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('robot_id', sa.Integer(), nullable=False),
+    sa.Column('sweep_id', sa.String(length=36), nullable=False),
+    sa.Column('sent_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('tickets', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['robot_id'], ['robot_channel.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('robot_id', 'sweep_id', name='uq_robot_digest')
+    )
     op.create_table('webhook_delivery',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
@@ -88,9 +112,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_delivery_created_at'))
 
     op.drop_table('webhook_delivery')
+    op.drop_table('robot_digest')
     with op.batch_alter_table('webhook_subscriber', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_subscriber_region_id'))
 
     op.drop_table('webhook_subscriber')
+    with op.batch_alter_table('robot_channel', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_robot_channel_region_id'))
+
+    op.drop_table('robot_channel')
     op.drop_table('exchange_code')
     # ### end Alembic commands ###

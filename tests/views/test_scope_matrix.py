@@ -19,6 +19,7 @@ from app.models import (
     ExchangeCode,
     Hazard,
     Responsibility,
+    RobotChannel,
     WebhookDelivery,
     WebhookSubscriber,
 )
@@ -178,6 +179,7 @@ ADMIN_VIEWS = (
     "WebhookSubscriberView",
     "WebhookDeliveryView",
     "ExchangeCodeView",
+    "RobotChannelView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
@@ -278,6 +280,11 @@ def test_scope_matrix_of_every_screen(
         session().add(delivery)
         session().commit()
         exchange_code = session().query(ExchangeCode).first()
+        robot = RobotChannel(
+            name="甲镇群", kind="wecom", region_id=world.township_a.id, webhook_url="http://x/"
+        )
+        session().add(robot)
+        session().commit()
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
@@ -293,6 +300,7 @@ def test_scope_matrix_of_every_screen(
             "WebhookSubscriberView": subscriber.id,
             "WebhookDeliveryView": delivery.id,
             "ExchangeCodeView": exchange_code.id if exchange_code else 0,
+            "RobotChannelView": robot.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
