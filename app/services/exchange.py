@@ -50,11 +50,22 @@ _RECORD_LOADS = (
 
 
 @dataclass(frozen=True)
+class Entry:
+    """What the feed needs of one timeline entry (read as columns, not as an ORM object)."""
+
+    id: int
+    action: str
+    to_state: str
+    occurred_at: datetime
+    version: int
+
+
+@dataclass(frozen=True)
 class Change:
-    """One entry of the feed: the timeline entry and the ticket as it is at that version."""
+    """One entry of the feed: the timeline entry and its ticket as it is now."""
 
     cursor: int
-    event: HazardEvent
+    event: Entry
     hazard: Hazard
 
 
@@ -83,9 +94,12 @@ def _window_end(since: int, limit: int) -> int | None:
     return end
 
 
-def entries_after(scope: Scope, since: int, limit: int) -> tuple[list[Change], int]:
+def entries_after(
+    scope: Scope, since: int, limit: int, *, latest_only: bool = False
+) -> tuple[list[Change], int]:
     """The timeline entries of the next window above ``since`` whose ticket lies in ``scope``
-    and is still at that entry's version, oldest first; and the window's end (next cursor).
+    (with ``latest_only``: only those the ticket is still at), oldest first; and the window's
+    end, the next cursor.
 
     The window is fixed first (the next ``limit`` entries, whatever their scope) so that the
     cursor moves on even through entries the reader may not see.
@@ -95,27 +109,37 @@ def entries_after(scope: Scope, since: int, limit: int) -> tuple[list[Change], i
         return [], since
     # Entries up to ``end`` were all committed when ``end`` was read (commit order), so this
     # second statement sees exactly the same entries, and tickets at least as new.
-    rows = session().execute(
-        sa.select(HazardEvent, Hazard)
-        .join(Hazard, Hazard.id == HazardEvent.hazard_id)
-        .where(
-            HazardEvent.id > since,
-            HazardEvent.id <= end,
-            scope_clause(Hazard, scope),
+    query = (
+        sa.select(
+            HazardEvent.id,
+            HazardEvent.action,
+            HazardEvent.to_state,
+            HazardEvent.occurred_at,
+            HazardEvent.version,
+            Hazard,
         )
+        .join(Hazard, Hazard.id == HazardEvent.hazard_id)
+        .where(HazardEvent.id > since, HazardEvent.id <= end, scope_clause(Hazard, scope))
         .order_by(HazardEvent.id)
         .options(*_RECORD_LOADS)
     )
-    return [Change(event.id, event, hazard) for event, hazard in rows], end
+    if latest_only:
+        query = query.where(HazardEvent.version == Hazard.version)
+    changes = [
+        Change(
+            row.id, Entry(row.id, row.action, row.to_state, row.occurred_at, row.version), row[5]
+        )
+        for row in session().execute(query)
+    ]
+    return changes, end
 
 
 def changes_for(actor: Actor, since: int = 0, limit: int = DEFAULT_PAGE) -> ChangePage:
     """The tickets ``actor`` may see that changed after cursor ``since``: one page, oldest
     first, each ticket at its current version (see the module's docstring)."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    entries, end = entries_after(scope_of(actor), since, limit)
-    current = [c for c in entries if c.event.version == c.hazard.version]
-    return ChangePage(current, end)
+    changes, end = entries_after(scope_of(actor), since, limit, latest_only=True)
+    return ChangePage(changes, end)
 
 
 # --------------------------------------------------------------------------- the record
