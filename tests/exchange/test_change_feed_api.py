@@ -44,15 +44,16 @@ def test_a_period_exports_as_json_csv_and_xlsx_in_the_exchange_field_set(
 ) -> None:
     import csv
     import io
-    from datetime import date
+    from datetime import date, timedelta
 
     from openpyxl import load_workbook
 
     integration_account(world.township_a, "township_a_platform")
     in_a = confirm(world, report(world))
     report(world, who="grid_b", enterprise=world.b1)
-    today = date.today().isoformat()
-    url = f"/api/v1/exchange/export?from=2020-01-01&to={today}"
+    # Periods are local (Shanghai) dates: a day ahead of the machine's date covers today.
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    url = f"/api/v1/exchange/export?from=2020-01-01&to={tomorrow}"
     body = api.get("township_a_platform", f"{url}&format=json").get_json()
     assert [(t["code"], t["version"], t["state"]) for t in body["tickets"]] == [
         (in_a.code, 2, "02")
