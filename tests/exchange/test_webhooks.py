@@ -229,3 +229,21 @@ def test_the_scheduled_job_dispatches_and_queues_one_sender_per_subscriber(
     confirm(world, report(world))
     assert deliver_webhooks() == {"subscribers": 1, "deliveries": 2}
     assert [e["event"] for e in receiver.events] == ["reported", "confirmed"]
+
+
+def test_a_subscriber_that_does_not_answer_in_time_is_retried_later(
+    world: World, ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    monkeypatch.setitem(ctx.config, "SAFELOOP_WEBHOOK_TIMEOUT", 0.5)
+    with socket.socket() as silent:  # accepts connections (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        subscriber = subscribe(f"http://127.0.0.1:{silent.getsockname()[1]}/")
+        report(world)
+        assert run(subscriber) == 0
+    (delivery,) = log(subscriber)
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, None)
+    assert "timed out" in (delivery.last_error or "")
+    assert delivery.next_attempt_at > clock.now()
