@@ -149,3 +149,17 @@ RATELIMIT_ENABLED = True
 RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
 RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_HEADERS_ENABLED = True
+# ---------------------------------------------------------------- data exchange (webhooks)
+# How often the webhook job turns new changes into deliveries and sends the due ones (UTC cron).
+SAFELOOP_WEBHOOK_CRON = os.environ.get("SAFELOOP_WEBHOOK_CRON", "* * * * *")
+# Seconds a subscriber has to answer one delivery.
+SAFELOOP_WEBHOOK_TIMEOUT = float(os.environ.get("SAFELOOP_WEBHOOK_TIMEOUT", "10"))
+# Attempts per delivery before it fails and its subscriber is paused.
+SAFELOOP_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("SAFELOOP_WEBHOOK_MAX_ATTEMPTS", "8"))
+# Back-off after the n-th failed attempt: base * 2^(n-1) seconds, at most the cap.
+SAFELOOP_WEBHOOK_BACKOFF_SECONDS = int(os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_SECONDS", "30"))
+SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS = int(
+    os.environ.get("SAFELOOP_WEBHOOK_BACKOFF_CAP_SECONDS", "3600")
+)
+# Where SafeLoop is reached by its users: links in DingTalk / WeCom robot messages.
+SAFELOOP_BASE_URL = os.environ.get("SAFELOOP_BASE_URL", "http://127.0.0.1:5000")

@@ -149,5 +149,32 @@ def scheduler_command(queue: str | None, force: bool) -> None:
     scheduler.start()
 
 
+@safeloop.command("webhook-receiver")
+@click.option("--port", default=8765, show_default=True, help="Port on 127.0.0.1.")
+@click.option("--secret", required=True, help="The subscriber's secret, as entered in SafeLoop.")
+@click.option("--fail-first", default=0, help="Answer 500 to the first N deliveries (retries).")
+def webhook_receiver_command(port: int, secret: str, fail_first: int) -> None:
+    """A tiny local receiver for trying webhooks: checks signatures, drops replays, prints."""
+    import json
+
+    from app.receiver import Receiver
+
+    def show(event: dict[str, object]) -> None:
+        click.echo(json.dumps(event, ensure_ascii=False))
+
+    receiver = Receiver(secret, port=port, fail_first=fail_first, on_event=show)
+    click.echo(f"Receiving webhooks on {receiver.url} (Ctrl-C stops).")
+    try:
+        receiver.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        receiver.server.server_close()
+        click.echo(
+            f"{len(receiver.events)} events, {receiver.replays} replays dropped, "
+            f"{receiver.bad_signatures} bad signatures refused."
+        )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(safeloop)

@@ -163,6 +163,14 @@ _RANKING = [
 for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.AUDITOR):
     ROLE_PERMISSIONS[_role] += _RANKING
 # ---- end Oversight --------------------------------------------------------------------------
+# ---- Data exchange (issue 15) ---------------------------------------------------------------
+# The change feed: for integration accounts (other systems), and for whoever reads everything
+# in their region anyway. Webhook subscribers, delivery log and code mapping are Admin's.
+_EXCHANGE_READ = [("ExchangeApi", "can_get")]
+ROLE_PERMISSIONS[roles.INTEGRATION] = [*_EXCHANGE_READ, ("OpenApi", "can_get")]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _EXCHANGE_READ
+ROLE_PERMISSIONS[roles.AUDITOR] += _EXCHANGE_READ
+# ---- end data exchange ----------------------------------------------------------------------
 
 
 class SafeLoopSecurityManager(SecurityManager):

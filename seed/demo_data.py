@@ -960,4 +960,13 @@ DEMO_USERS: list[dict[str, str]] = [
         "role": "Auditor",
         "region": DISTRICT["code"],
     },
+    # A provincial platform following the change feed (issue 15): reads the whole district.
+    {
+        "username": "exchange",
+        "first_name": "平台",
+        "last_name": "省",
+        "email": "exchange@safeloop.example",
+        "role": "Integration",
+        "region": DISTRICT["code"],
+    },
 ]

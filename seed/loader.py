@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
 from app.domain import roles
+from app.domain.exchange import DEFAULT_CODES
 from app.domain.lifecycle import Action
 from app.domain.oversight import last_months, month_key
 from app.domain.scope import Actor
@@ -35,6 +36,7 @@ from app.models import (
 from app.services import clock
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
+from app.services.exchange import seed_codes
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.risk_index import compute_month, ensure_default_weights, latest_run
 from app.services.sla import terms_for
@@ -52,7 +54,7 @@ DEMO_HAZARD_COUNT = 206
 
 def load_reference() -> str:
     """Categories, domain tags, determination standards and default SLA policies."""
-    added = {"categories": 0, "articles": 0, "policies": 0}
+    added = {"categories": 0, "articles": 0, "policies": 0, "exchange codes": 0}
     with atomic() as current:
         by_code = {c.code: c for c in current.execute(sa.select(Category)).scalars()}
         for row in [*reference_data.CATEGORIES, *reference_data.DOMAIN_TAGS]:
@@ -82,10 +84,12 @@ def load_reference() -> str:
             if not exists:
                 current.add(SlaPolicy(**row))
                 added["policies"] += 1
+        added["exchange codes"] = seed_codes(DEFAULT_CODES)
     ensure_default_weights()
     return (
         f"Reference data: {added['categories']} categories, {added['articles']} standard "
-        f"articles, {added['policies']} SLA policies added."
+        f"articles, {added['policies']} SLA policies, {added['exchange codes']} exchange codes "
+        "added."
     )
 
 

@@ -7,6 +7,7 @@ from flask_appbuilder import AppBuilder
 
 from app.api import errors
 from app.api.dashboard import DashboardApi
+from app.api.exchange import ExchangeApi
 from app.api.hazard_map import MapApi
 from app.api.hazards import HazardApi
 from app.api.imports import LedgerImportApi
@@ -25,6 +26,7 @@ API_CLASSES = (
     DashboardApi,
     RankingApi,
     MapApi,
+    ExchangeApi,
 )
 
 

@@ -12,6 +12,9 @@ ENTERPRISE_OFFICER = "Enterprise Safety Officer"
 AUDITOR = "Auditor"
 # The role of the user background jobs act as (deadline sweep, escalation).
 SYSTEM = "System"
+# Other systems (a provincial platform, the grassroots governance platform) reading the change
+# feed: like an auditor, read-only over the region the account was given.
+INTEGRATION = "Integration"
 
 ALL_ROLES = (
     ADMIN,
@@ -30,4 +33,5 @@ ROLE_LABELS = {
     ENTERPRISE_OFFICER: N_("Enterprise Safety Officer"),
     AUDITOR: N_("Auditor"),
     SYSTEM: N_("System"),
+    INTEGRATION: N_("Integration"),
 }

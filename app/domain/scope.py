@@ -76,6 +76,7 @@ _REGION_ROLES = (
     roles.TOWNSHIP_INSPECTOR,
     roles.GRID_MEMBER,
     roles.AUDITOR,
+    roles.INTEGRATION,
 )
 
 

@@ -127,13 +127,15 @@ def is_transient(exc: BaseException) -> bool:
 def sweep_deadlines() -> dict[str, Any]:
     """The deadline sweep (scheduled by ``flask safeloop scheduler``), then its e-mail digests."""
     from app.services import deadlines, notifications
+    from app.services.background import enqueue
+    from app.services.robots import has_robots
 
     result = deadlines.sweep_deadlines()
+    job = get_current_job()
     if result.notifications and notifications.smtp_settings() is not None:
-        from app.services.background import enqueue
-
-        job = get_current_job()
         enqueue(send_digests, result.sweep_id, queue_name=job.origin if job else None)
+    if result.notifications and has_robots():
+        enqueue(send_robot_digests, result.sweep_id, queue_name=job.origin if job else None)
     return {
         "sweep_id": result.sweep_id,
         "steps_applied": result.steps_applied,
@@ -148,6 +150,17 @@ def send_digests(sweep_id: str) -> int:
     from flask_babel import force_locale, gettext
 
     from app.services.notifications import send_digests as send
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return send(sweep_id, gettext)
+
+
+@background_job(JobPolicy(timeout=10 * 60, retry_intervals=(60, 300, 1800, 7200)))
+def send_robot_digests(sweep_id: str) -> int:
+    """Post one digest of sweep ``sweep_id`` to each region's DingTalk / WeCom robot."""
+    from flask_babel import force_locale, gettext
+
+    from app.services.robots import send_robot_digests as send
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         return send(sweep_id, gettext)
@@ -201,6 +214,30 @@ def publish_risk_index() -> list[int]:
     from app.services.risk_index import publish_previous_month
 
     return publish_previous_month()
+
+
+@background_job(JobPolicy(timeout=5 * 60, retry_intervals=(60, 300)))
+def deliver_webhooks() -> dict[str, int]:
+    """Turn new changes into webhook deliveries, then queue one sender per subscriber (a slow
+    subscriber keeps its own worker busy, not the others')."""
+    from app.services import webhooks
+    from app.services.background import enqueue
+
+    created = 0
+    job = get_current_job()
+    subscriber_ids = webhooks.active_subscriber_ids()
+    for subscriber_id in subscriber_ids:
+        created += webhooks.dispatch(subscriber_id)
+        enqueue(deliver_to_subscriber, subscriber_id, queue_name=job.origin if job else None)
+    return {"subscribers": len(subscriber_ids), "deliveries": created}
+
+
+@background_job(JobPolicy(timeout=30 * 60, retry_intervals=(60, 300)))
+def deliver_to_subscriber(subscriber_id: int) -> int:
+    """Send one subscriber's due webhook deliveries (retries wait for their back-off)."""
+    from app.services.webhooks import deliver_due
+
+    return deliver_due(subscriber_id)
 
 
 def queue_report(report_id: int) -> bool:

@@ -10,18 +10,26 @@ from flask import Flask
 from redis import Redis
 from rq.cron import CronScheduler
 
-from app.jobs import monthly_registers, policy_of, publish_risk_index, sweep_deadlines
+from app.jobs import (
+    deliver_webhooks,
+    monthly_registers,
+    policy_of,
+    publish_risk_index,
+    sweep_deadlines,
+)
 
 
 def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
     """A CronScheduler with SafeLoop's schedule: the sweep (``SAFELOOP_SWEEP_CRON``), the
-    monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``) and the township risk-control index
-    (``SAFELOOP_RISK_INDEX_CRON``), all in UTC (RQ 2.x)."""
+    monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``), the township risk-control index
+    (``SAFELOOP_RISK_INDEX_CRON``) and the webhook deliveries (``SAFELOOP_WEBHOOK_CRON``), all in
+    UTC (RQ 2.x)."""
     scheduler = CronScheduler(connection=connection)
     for job, cron_setting in (
         (sweep_deadlines, "SAFELOOP_SWEEP_CRON"),
         (monthly_registers, "SAFELOOP_MONTHLY_REGISTER_CRON"),
         (publish_risk_index, "SAFELOOP_RISK_INDEX_CRON"),
+        (deliver_webhooks, "SAFELOOP_WEBHOOK_CRON"),
     ):
         policy = policy_of(job)
         scheduler.register(

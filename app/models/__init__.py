@@ -3,6 +3,13 @@
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
+from app.models.exchange import (
+    ExchangeCode,
+    RobotChannel,
+    RobotDigest,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from app.models.hazard import (
     ControlMeasure,
     ExtensionRequest,
@@ -29,6 +36,7 @@ __all__ = [
     "DeterminationArticle",
     "DeterminationStandard",
     "Enterprise",
+    "ExchangeCode",
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
@@ -43,7 +51,11 @@ __all__ = [
     "RiskIndexRun",
     "RiskIndexScore",
     "RiskWeightSet",
+    "RobotChannel",
+    "RobotDigest",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
+    "WebhookDelivery",
+    "WebhookSubscriber",
 ]

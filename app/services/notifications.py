@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_appbuilder.security.sqla.models import User
 
+from app.domain.exchange import WEBHOOK_PAUSED_STEP
 from app.domain.lifecycle import ESCALATION_LABELS, DeadlineStep, Stage, deadline_step
 from app.domain.messages import N_, Message, Translate
 from app.models import Hazard, Notification
@@ -53,6 +54,14 @@ def notification_message(step: DeadlineStep, hazard: Hazard) -> Message:
 
 def describe(notification: Notification, gettext: Translate) -> str:
     """The notification's text in the language of ``gettext``."""
+    if notification.step == WEBHOOK_PAUSED_STEP:
+        return Message(
+            N_(
+                "An outgoing webhook was paused after repeated failed deliveries about "
+                "%(code)s; see the webhook delivery log."
+            ),
+            {"code": notification.hazard.code},
+        ).render(gettext)
     step = deadline_step(notification.step)
     if step is None:  # a step renamed since: still say which ticket
         return f"{notification.hazard.code} {notification.hazard.title}"

@@ -9,6 +9,7 @@ def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
     from app.views import (
         dashboard,
+        exchange,
         hazard_map,
         hazards,
         imports,
@@ -31,3 +32,4 @@ def register(appbuilder: AppBuilder) -> None:
     inbox.register(appbuilder)
     jobs.register(appbuilder)
     public.register(appbuilder)
+    exchange.register(appbuilder)

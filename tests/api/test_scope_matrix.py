@@ -190,6 +190,17 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("MapApi.enterprises", "GET"): Probe("GET", lambda i: "/api/v1/map/enterprises", listed),
     ("MapApi.regions", "GET"): Probe("GET", lambda i: "/api/v1/map/regions", listed),
+    # The change feed: integration accounts and those who read their whole region anyway.
+    ("ExchangeApi.changes", "GET"): Probe(
+        "GET",
+        lambda i: "/api/v1/exchange/changes",
+        lambda u: 200 if u in {"admin", "district", "auditor"} else 403,
+    ),
+    ("ExchangeApi.export", "GET"): Probe(
+        "GET",
+        lambda i: "/api/v1/exchange/export?from=2026-01-01&to=2026-12-31&format=csv",
+        lambda u: 200 if u in {"admin", "district", "auditor"} else 403,
+    ),
     ("SecurityApi.login", "POST"): Probe("POST", lambda i: "", listed, public=True),
     ("SecurityApi.refresh", "POST"): Probe("POST", lambda i: "", listed, public=True),
 }

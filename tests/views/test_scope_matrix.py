@@ -14,7 +14,15 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.models import Attachment, Hazard, Responsibility
+from app.models import (
+    Attachment,
+    ExchangeCode,
+    Hazard,
+    Responsibility,
+    RobotChannel,
+    WebhookDelivery,
+    WebhookSubscriber,
+)
 from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
 from tests.factories import USERS, build_world, jpeg, report
@@ -213,6 +221,9 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "HazardMapView.index": lambda user: OK,
     # Weight sets are added, never edited.
     "RiskWeightSetView.edit": nobody,
+    # The delivery log is written by the jobs only.
+    "WebhookDeliveryView.add": nobody,
+    "WebhookDeliveryView.edit": nobody,
 }
 READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
@@ -223,6 +234,10 @@ ADMIN_VIEWS = (
     "SlaPolicyView",
     "UserScopeView",
     "RiskWeightSetView",
+    "WebhookSubscriberView",
+    "WebhookDeliveryView",
+    "ExchangeCodeView",
+    "RobotChannelView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
@@ -347,6 +362,26 @@ def test_scope_matrix_of_every_screen(
             world["inspector_a"], "台账.xlsx", workbook_bytes([ledger_row()]), "zh"
         )
         check_ledger(world["inspector_a"], ledger, translators("zh"))
+        subscriber = WebhookSubscriber(name="省平台", url="http://127.0.0.1:9/", secret="x")
+        session().add(subscriber)
+        session().flush()
+        delivery = WebhookDelivery(
+            subscriber_id=subscriber.id,
+            event_id=hazard.events[0].id,
+            hazard_id=hazard.id,
+            event="reported",
+            body="{}",
+            status="pending",
+            next_attempt_at=hazard.reported_at,
+        )
+        session().add(delivery)
+        session().commit()
+        exchange_code = session().query(ExchangeCode).first()
+        robot = RobotChannel(
+            name="甲镇群", kind="wecom", region_id=world.township_a.id, webhook_url="http://x/"
+        )
+        session().add(robot)
+        session().commit()
         ids = {
             "import": ledger.id,
             "HazardView": hazard.id,
@@ -363,6 +398,10 @@ def test_scope_matrix_of_every_screen(
             "PublicReportStaffView": public.hazard_id,
             "public_report": public.id,
             "RiskWeightSetView": ensure_default_weights().id,
+            "WebhookSubscriberView": subscriber.id,
+            "WebhookDeliveryView": delivery.id,
+            "ExchangeCodeView": exchange_code.id if exchange_code else 0,
+            "RobotChannelView": robot.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
