@@ -12,6 +12,7 @@ from app.models.hazard import (
     TicketSequence,
 )
 from app.models.notification import Notification
+from app.models.proof import ChainAnchor, VerificationRun
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
 from app.models.territory import Enterprise, Region
@@ -21,6 +22,7 @@ __all__ = [
     "AppliedDeadlineStep",
     "Attachment",
     "Category",
+    "ChainAnchor",
     "ControlMeasure",
     "DeadlineSweep",
     "DeterminationArticle",
@@ -37,4 +39,5 @@ __all__ = [
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
+    "VerificationRun",
 ]

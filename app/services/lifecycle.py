@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
+from app.domain.chain import GENESIS, as_stored, event_hash
 from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID, field_error
 from app.domain.lifecycle import (
@@ -48,6 +49,7 @@ from app.models import (
 )
 from app.services import clock
 from app.services.attachments import NewFile, check_file, store_file
+from app.services.chain import advance_head, event_content
 from app.services.scoping import hazard_for
 from app.services.sla import terms_lookup
 from app.services.ticket_codes import allocate_ticket_code
@@ -130,10 +132,9 @@ def report_hazard(
             for provisional_id, f in zip(provisional, files, strict=True)
         }
         evidence = [stored[i] for i in decision.evidence_ids]
-        event = _write_event(
-            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
+        _write_event(
+            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}, evidence
         )
-        _mark_evidence(evidence, event)
         current.flush()
     return hazard
 
@@ -343,8 +344,9 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     current.flush()
     for record in decision.records:
         _write_record(hazard, record)
-    event = _write_event(actor, hazard, decision, decision.event_data)
-    _mark_evidence(decision.evidence_ids, event)
+    event = _write_event(
+        actor, hazard, decision, decision.event_data, decision.evidence_ids
+    )
     for side in decision.side_events:
         other = current.get(Hazard, side.hazard_id)
         if other is None:
@@ -352,21 +354,14 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
         other.last_event_at = now
         flag_modified(other, "last_event_at")
         current.flush()
-        current.add(
-            HazardEvent(
-                hazard_id=other.id,
-                seq=other.version,
-                action=side.action.value,
-                from_state=other.state,
-                to_state=other.state,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                actor_roles=",".join(sorted(actor.roles)),
-                occurred_at=now,
-                comment=side.comment,
-                data=dict(side.data),
-                version=other.version,
-            )
+        append_event(
+            actor,
+            other,
+            action=side.action.value,
+            from_state=other.state,
+            to_state=other.state,
+            comment=side.comment,
+            data=side.data,
         )
     return event
 
@@ -382,26 +377,76 @@ def _write_record(hazard: Hazard, record: Record) -> None:
 
 
 def _write_event(
-    actor: Actor, hazard: Hazard, decision: Decision, data: Mapping[str, Any]
+    actor: Actor,
+    hazard: Hazard,
+    decision: Decision,
+    data: Mapping[str, Any],
+    evidence_ids: Sequence[int] = (),
 ) -> HazardEvent:
+    return append_event(
+        actor,
+        hazard,
+        action=decision.action.value,
+        from_state=decision.from_state.value if decision.from_state else None,
+        to_state=decision.to_state.value,
+        comment=decision.comment or None,
+        data=data,
+        evidence_ids=evidence_ids,
+    )
+
+
+def append_event(
+    actor: Actor,
+    hazard: Hazard,
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    comment: str | None,
+    data: Mapping[str, Any],
+    evidence_ids: Sequence[int] = (),
+) -> HazardEvent:
+    """Append the event of the version ``hazard`` was just flushed at, chained to its head.
+
+    The ticket's UPDATE … WHERE version = :seen ran before this, so no other writer can have
+    moved the head in between: the chain needs no lock of its own. The attachments used as
+    evidence are frozen and their SHA-256 goes into the event's hash.
+    """
     # One event per version: the event's sequence number is the version it produced.
     event = HazardEvent(
         hazard_id=hazard.id,
         seq=hazard.version,
-        action=decision.action.value,
-        from_state=decision.from_state.value if decision.from_state else None,
-        to_state=decision.to_state.value,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
         actor_id=actor.user_id,
         actor_name=actor.name,
         actor_roles=",".join(sorted(actor.roles)),
         occurred_at=hazard.last_event_at,
-        comment=decision.comment or None,
-        data=dict(data),
+        comment=comment,
+        data=as_stored(data),
         version=hazard.version,
     )
+    evidence = _unfrozen_evidence(evidence_ids)
+    event.prev_hash = hazard.chain_head or GENESIS
+    event.hash = event_hash(event.prev_hash, event_content(event, evidence))
     session().add(event)
     session().flush()
+    _mark_evidence([attachment_id for attachment_id, _ in evidence], event)
+    advance_head(hazard, event.hash)
     return event
+
+
+def _unfrozen_evidence(attachment_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, SHA-256) of the attachments this event freezes (those not yet evidence)."""
+    if not attachment_ids:
+        return []
+    rows = session().execute(
+        sa.select(Attachment.id, Attachment.sha256).where(
+            Attachment.id.in_(list(attachment_ids)), Attachment.evidence_event_id.is_(None)
+        )
+    )
+    return [(row.id, row.sha256) for row in rows]
 
 
 def _mark_evidence(attachment_ids: Sequence[int], event: HazardEvent) -> None:
@@ -410,6 +455,6 @@ def _mark_evidence(attachment_ids: Sequence[int], event: HazardEvent) -> None:
         return
     session().execute(
         sa.update(Attachment)
-        .where(Attachment.id.in_(list(attachment_ids)), Attachment.evidence_event_id.is_(None))
+        .where(Attachment.id.in_(list(attachment_ids)))
         .values(evidence_event_id=event.id)
     )
