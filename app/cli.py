@@ -149,5 +149,36 @@ def scheduler_command(queue: str | None, force: bool) -> None:
     scheduler.start()
 
 
+# --------------------------------------------------------------------------- proof (issue 13)
+
+
+@safeloop.command("verify")
+def verify_command() -> None:
+    """Recompute every event chain, attachment SHA-256 and day anchor; exit 1 if any is broken."""
+    from app.services.proof import verify
+
+    result = verify()
+    click.echo(
+        f"Checked {result.tickets} tickets, {result.events} events, "
+        f"{result.attachments} attachments, {result.anchors} day anchors."
+    )
+    for finding in result.findings:
+        click.echo(f"BROKEN {finding.render()}", err=True)
+    if not result.intact:
+        raise click.ClickException(
+            f"{len(result.findings)} broken links ({result.broken_tickets} tickets)."
+        )
+    click.echo("Every chain, attachment and anchor is intact.")
+
+
+@safeloop.command("anchor")
+def anchor_command() -> None:
+    """Write the day anchors still missing, up to yesterday (the daily job does this too)."""
+    from app.services.proof import write_anchors
+
+    for anchor in write_anchors():
+        click.echo(f"{anchor.day}: {anchor.ticket_count} tickets, anchor {anchor.hash}")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(safeloop)

@@ -41,7 +41,9 @@ def advance_head(hazard: Hazard, head: str) -> None:
     same event (one version per event). The caller's version UPDATE already holds the row.
     """
     session().execute(
-        sa.update(Hazard.__table__).where(Hazard.__table__.c.id == hazard.id).values(chain_head=head)
+        sa.update(Hazard.__table__)
+        .where(Hazard.__table__.c.id == hazard.id)
+        .values(chain_head=head)
     )
     set_committed_value(hazard, "chain_head", head)
 

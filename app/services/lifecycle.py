@@ -344,9 +344,7 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     current.flush()
     for record in decision.records:
         _write_record(hazard, record)
-    event = _write_event(
-        actor, hazard, decision, decision.event_data, decision.evidence_ids
-    )
+    event = _write_event(actor, hazard, decision, decision.event_data, decision.evidence_ids)
     for side in decision.side_events:
         other = current.get(Hazard, side.hazard_id)
         if other is None:
