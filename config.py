@@ -104,6 +104,8 @@ SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
 # 00:00 UTC on the 1st is 08:00 in Beijing; the month is decided in local time.
 SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON", "0 0 1 * *")
 SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
+# The day anchors of the event chains: 16:05 UTC is 00:05 in Beijing, just after the day ends.
+SAFELOOP_ANCHOR_CRON = os.environ.get("SAFELOOP_ANCHOR_CRON", "5 16 * * *")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")
 SAFELOOP_SMTP_PORT = int(os.environ.get("SAFELOOP_SMTP_PORT", "25"))

@@ -111,6 +111,14 @@ ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
 ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
+# ---- Proof for auditors (issue 13): the check of the timeline and of register files ----------
+ROLE_PERMISSIONS[roles.AUDITOR] += [
+    ("Proof", "can_read"),
+    ("Proof", "can_verify"),
+    ("Proof for auditors", "menu_access"),
+]
+# ---- end proof --------------------------------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

@@ -59,11 +59,13 @@ def test_only_the_system_applies_deadline_steps() -> None:
 
 
 def test_the_scheduler_enqueues_the_sweep_on_the_configured_cron(ctx: Flask) -> None:
-    from app.jobs import monthly_registers, sweep_deadlines
+    from app.jobs import monthly_registers, sweep_deadlines, write_day_anchors
     from app.jobs.scheduler import build_scheduler
 
     scheduler = build_scheduler(ctx, fakeredis.FakeStrictRedis(), "q")
-    job, monthly = scheduler.get_jobs()
+    job, monthly, anchors = scheduler.get_jobs()
+    assert anchors.func is write_day_anchors
+    assert anchors.cron == ctx.config["SAFELOOP_ANCHOR_CRON"]
     assert monthly.func is monthly_registers
     assert monthly.cron == ctx.config["SAFELOOP_MONTHLY_REGISTER_CRON"]
     assert job.func is sweep_deadlines
