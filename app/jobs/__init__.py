@@ -183,7 +183,7 @@ def write_day_anchors() -> list[str]:
     return [anchor.day.isoformat() for anchor in write_anchors()]
 
 
-@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=()))
+@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=(60,)))
 def verification_job(run_id: int) -> dict[str, Any]:
     """The check of every chain, attachment and anchor, for the proof screen."""
     from app.services.verification import run_verification

@@ -123,6 +123,17 @@ def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
 
+def proof_screen(user: str) -> Any:
+    return OK if user in {"admin", "auditor"} else FORBIDDEN
+
+
+def proof_run(user: str) -> Any:
+    # A run of the check is its requester's own (the auditor's, here).
+    if user not in {"admin", "auditor"}:
+        return FORBIDDEN
+    return OK if user == "auditor" else MISSING
+
+
 def hazard_list(user: str) -> Any:
     return OK
 
@@ -157,6 +168,10 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    "ProofView.index": proof_screen,
+    "ProofView.status": proof_run,
+    "ProofView.run": proof_screen,
+    "ProofView.check_file": proof_screen,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -171,7 +186,14 @@ NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
 SKIPPED_METHODS = {"action_post", "request_list"}
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
+OUR_VIEWS = (
+    "HazardView",
+    "EnterpriseView",
+    "ResponsibilityView",
+    "ReportView",
+    "ProofView",
+    *ADMIN_VIEWS,
+)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -210,6 +232,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["attachment_id"] = ids["attachment"]
         elif argument == "report_id":
             values["report_id"] = ids["report"]
+        elif argument == "run_id":
+            values["run_id"] = ids["run"]
         elif argument == "name":
             values["name"] = "confirm"
         elif argument == "filename":
@@ -250,6 +274,9 @@ def test_scope_matrix_of_every_screen(
 
         township_report = request_report(world["inspector_a"], "hazard", "csv")
         produce_report(township_report.id)
+        from app.services.verification import request_verification
+
+        run = request_verification(world["auditor"])
         ids = {
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
@@ -262,6 +289,7 @@ def test_scope_matrix_of_every_screen(
             "UserScopeView": world["officer_e1"].user_id,
             "ResponsibilityView": duty.id,
             "report": township_report.id,
+            "run": run.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
