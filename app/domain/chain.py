@@ -8,8 +8,9 @@ A day's anchor is a Merkle root over the heads (latest event hash at the end of 
 every ticket that changed that day, chained to the previous day's anchor, so a whole day's
 history can be pinned by one 64-character value printed on a register.
 
-The serialisation is the contract an outside checker re-implements, so it is kept small:
-UTF-8 JSON with sorted keys, no spaces, times in UTC ISO-8601 with microseconds.
+The serialisation is the contract an outside checker re-implements, so it is kept small: a
+UTF-8 JSON array of the fields (no spaces), the time in UTC ISO-8601 with microseconds, the
+event's data as the JSON text the database holds.
 """
 
 from __future__ import annotations
@@ -17,17 +18,19 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 GENESIS = "0" * 64
 ALGORITHM = "sha256"
 
 
-@dataclass(frozen=True)
-class EventContent:
-    """What an event's hash covers: who, when, from, to, comment, data and its evidence."""
+class EventContent(NamedTuple):
+    """What an event's hash covers: who, when, from, to, comment, data and its evidence.
+
+    ``data`` is the JSON text exactly as stored (:func:`data_text`), so checking an event
+    never has to parse and re-serialise it.
+    """
 
     hazard_id: int
     seq: int
@@ -39,20 +42,9 @@ class EventContent:
     actor_roles: str
     occurred_at: datetime
     comment: str | None
-    data: Mapping[str, Any]
+    data: str
     # (attachment id, SHA-256 of its bytes) of every file the event used as evidence.
-    evidence: Sequence[tuple[int, str]] = field(default_factory=tuple)
-
-
-def _instant(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no spaces: one text for one value."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    evidence: Sequence[tuple[int, str]] = ()
 
 
 def as_stored(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -61,31 +53,39 @@ def as_stored(data: Mapping[str, Any]) -> dict[str, Any]:
     return loaded
 
 
+def data_text(data: Mapping[str, Any]) -> str:
+    """The JSON text a JSON column stores for ``data`` (SQLAlchemy's default serialiser)."""
+    return json.dumps(data)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_event(content: EventContent) -> bytes:
-    """The bytes an event's hash is computed over (without the link to the previous event)."""
-    body = {
-        "hazard_id": content.hazard_id,
-        "seq": content.seq,
-        "action": content.action,
-        "from": content.from_state,
-        "to": content.to_state,
-        "actor_id": content.actor_id,
-        "actor_name": content.actor_name,
-        "actor_roles": content.actor_roles,
-        "at": _instant(content.occurred_at),
-        "comment": content.comment,
-        "data": content.data,
-        "evidence": sorted([int(i), str(sha)] for i, sha in content.evidence),
-    }
-    return canonical_json(body).encode("utf-8")
+    """The bytes an event's hash is computed over (without the link to the previous event):
+    a JSON array of the fields in their declared order, the time as UTC ISO-8601 with
+    microseconds, the evidence as [id, sha256] pairs sorted by attachment id."""
+    return canonical_fields(content[:11], content.evidence)
+
+
+def canonical_fields(fields: Sequence[Any], evidence: Sequence[tuple[int, str]]) -> bytes:
+    """:func:`canonical_event` of the first eleven fields of :class:`EventContent`, in order
+    (the check passes database rows straight in)."""
+    values = list(fields)
+    values[8] = values[8].astimezone(UTC).isoformat(timespec="microseconds")
+    values.append([[int(i), str(sha)] for i, sha in sorted(evidence)])
+    return _ENCODER.encode(values).encode("utf-8")
 
 
 def event_hash(previous: str, content: EventContent) -> str:
     """The hash of an event: SHA-256 over the previous event's hash, a newline, the content."""
-    digest = hashlib.sha256(previous.encode("ascii"))
-    digest.update(b"\n")
-    digest.update(canonical_event(content))
-    return digest.hexdigest()
+    return hashlib.sha256(previous.encode("ascii") + b"\n" + canonical_event(content)).hexdigest()
+
+
+def fields_hash(previous: str, fields: Sequence[Any], evidence: Sequence[tuple[int, str]]) -> str:
+    """:func:`event_hash` of the first eleven fields of :class:`EventContent`, in order."""
+    canonical = canonical_fields(fields, evidence)
+    return hashlib.sha256(previous.encode("ascii") + b"\n" + canonical).hexdigest()
 
 
 def merkle_root(leaves: Iterable[str]) -> str:

@@ -11,26 +11,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.domain.chain import EventContent
+from app.domain.chain import EventContent, data_text
 from app.models import Hazard
 from app.services.transaction import session
 
 
 def event_content(event: Any, evidence: Sequence[tuple[int, str]] = ()) -> EventContent:
-    """The hashed content of ``event`` (a HazardEvent or a row with the same names)."""
+    """The hashed content of ``event``: a HazardEvent about to be written (data a dict), or a
+    row read back with its data as the stored JSON text."""
+    data = event.data if isinstance(event.data, str) else data_text(event.data or {})
     return EventContent(
-        hazard_id=event.hazard_id,
-        seq=event.seq,
-        action=event.action,
-        from_state=event.from_state,
-        to_state=event.to_state,
-        actor_id=event.actor_id,
-        actor_name=event.actor_name,
-        actor_roles=event.actor_roles,
-        occurred_at=event.occurred_at,
-        comment=event.comment,
-        data=event.data or {},
-        evidence=tuple(evidence),
+        event.hazard_id,
+        event.seq,
+        event.action,
+        event.from_state,
+        event.to_state,
+        event.actor_id,
+        event.actor_name,
+        event.actor_roles,
+        event.occurred_at,
+        event.comment,
+        data,
+        evidence,
     )
 
 

@@ -17,12 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from app.domain.chain import GENESIS, anchor_hash, event_hash, head_leaf, merkle_root
+from app.domain.chain import GENESIS, anchor_hash, fields_hash, head_leaf, merkle_root
 from app.domain.messages import N_, Message
 from app.models import Attachment, ChainAnchor, Hazard, HazardEvent
 from app.services import clock
 from app.services.attachments import upload_root
-from app.services.chain import event_content
 from app.services.transaction import atomic, session
 
 Progress = Callable[[int, int], None]
@@ -186,7 +185,8 @@ class _Ticket:
     def check(self, row: Any, evidence: list[tuple[int, str]]) -> None:
         if self.broken is not None:
             return
-        computed = event_hash(row.prev_hash or GENESIS, event_content(row, evidence))
+        # Columns 1-11 of the row are the hashed fields in their canonical order.
+        computed = fields_hash(row.prev_hash or GENESIS, row[1:12], evidence)
         if row.seq != self.expected_seq:
             self.broken = self.finding(
                 row,
@@ -259,14 +259,34 @@ def _evidence_by_event() -> dict[int, list[tuple[int, str]]]:
 
 
 def _event_rows() -> Iterator[Any]:
-    columns = [c for c in HazardEvent.__table__.c if c.key not in ("version",)]
+    """Every event in ticket and sequence order, its data as the stored JSON text, streamed
+    (a server-side cursor on PostgreSQL) through Core rows, not ORM objects."""
+    event = HazardEvent.__table__.c
     query = (
-        sa.select(*columns, Hazard.code, Hazard.chain_head)
-        .join(Hazard, Hazard.id == HazardEvent.hazard_id)
-        .order_by(HazardEvent.hazard_id, HazardEvent.seq)
-        .execution_options(yield_per=_STREAM_BATCH)
+        sa.select(
+            event.id,
+            event.hazard_id,
+            event.seq,
+            event.action,
+            event.from_state,
+            event.to_state,
+            event.actor_id,
+            event.actor_name,
+            event.actor_roles,
+            event.occurred_at,
+            event.comment,
+            sa.cast(event.data, sa.Text).label("data"),
+            event.prev_hash,
+            event.hash,
+            Hazard.code,
+            Hazard.chain_head,
+        )
+        .join(Hazard, Hazard.id == event.hazard_id)
+        .order_by(event.hazard_id, event.seq)
     )
-    yield from session().execute(query)
+    connection = session().connection()
+    result = connection.execution_options(stream_results=True, max_row_buffer=_STREAM_BATCH)
+    yield from result.execute(query)
 
 
 def _check_chains(

@@ -108,7 +108,7 @@ def _chain_existing_events(connection):
         sa.column("actor_roles", sa.String()),
         sa.column("occurred_at", app.models.types.UTCDateTime()),
         sa.column("comment", sa.Text()),
-        sa.column("data", sa.JSON()),
+        sa.column("data", sa.Text()),
         sa.column("prev_hash", sa.String()),
         sa.column("hash", sa.String()),
     )
@@ -125,8 +125,9 @@ def _chain_existing_events(connection):
     ):
         evidence.setdefault(row.evidence_event_id, []).append((row.id, row.sha256))
     hashed, heads = [], {}
+    columns = [c if c.key != "data" else sa.cast(c, sa.Text).label("data") for c in events.c]
     rows = connection.execute(
-        sa.select(events).order_by(events.c.hazard_id, events.c.seq)
+        sa.select(*columns).order_by(events.c.hazard_id, events.c.seq)
     ).fetchall()
     for row in rows:
         previous = heads.get(row.hazard_id, GENESIS)
