@@ -333,6 +333,8 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     """Write a decision: ticket changes (version bump), rows, event, evidence, side events."""
     current = session()
     now = clock.now()
+    # Read before the ticket is touched: this SELECT would otherwise flush it (autoflush).
+    evidence = _unfrozen_evidence(decision.evidence_ids)
     for name, value in decision.changes.items():
         setattr(hazard, name, value)
     hazard.state = decision.to_state.value
@@ -340,11 +342,18 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     # Even an event that changes nothing else (progress, at the same instant as the previous
     # one) must UPDATE the ticket, or its version would not move past the previous event's seq.
     flag_modified(hazard, "last_event_at")
+    # The event is hashed first, so that the ticket's new chain head goes into the same
+    # UPDATE … WHERE version = :seen that is the optimistic lock (one statement per event).
+    event = _chained_event(
+        actor, hazard, hazard.version + 1, evidence, **_event_fields(decision, decision.event_data)
+    )
+    hazard.chain_head = event.hash
     # Flush the ticket first: the UPDATE … WHERE version = :seen is the optimistic lock.
     current.flush()
+    assert hazard.version == event.seq
     for record in decision.records:
         _write_record(hazard, record)
-    event = _write_event(actor, hazard, decision, decision.event_data, decision.evidence_ids)
+    _store_event(event, evidence)
     for side in decision.side_events:
         other = current.get(Hazard, side.hazard_id)
         if other is None:
@@ -374,6 +383,16 @@ def _write_record(hazard: Hazard, record: Record) -> None:
         setattr(row, name, value)
 
 
+def _event_fields(decision: Decision, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "action": decision.action.value,
+        "from_state": decision.from_state.value if decision.from_state else None,
+        "to_state": decision.to_state.value,
+        "comment": decision.comment or None,
+        "data": data,
+    }
+
+
 def _write_event(
     actor: Actor,
     hazard: Hazard,
@@ -381,16 +400,7 @@ def _write_event(
     data: Mapping[str, Any],
     evidence_ids: Sequence[int] = (),
 ) -> HazardEvent:
-    return append_event(
-        actor,
-        hazard,
-        action=decision.action.value,
-        from_state=decision.from_state.value if decision.from_state else None,
-        to_state=decision.to_state.value,
-        comment=decision.comment or None,
-        data=data,
-        evidence_ids=evidence_ids,
-    )
+    return append_event(actor, hazard, evidence_ids=evidence_ids, **_event_fields(decision, data))
 
 
 def append_event(
@@ -404,16 +414,47 @@ def append_event(
     data: Mapping[str, Any],
     evidence_ids: Sequence[int] = (),
 ) -> HazardEvent:
-    """Append the event of the version ``hazard`` was just flushed at, chained to its head.
+    """Append the event of the version a new (or just flushed) ``hazard`` is at, chained to
+    its head, and store the new head (a new report, the original ticket of a merge)."""
+    evidence = _unfrozen_evidence(evidence_ids)
+    event = _chained_event(
+        actor,
+        hazard,
+        hazard.version,
+        evidence,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+    )
+    _store_event(event, evidence)
+    advance_head(hazard, event.hash or "")
+    return event
 
-    The ticket's UPDATE … WHERE version = :seen ran before this, so no other writer can have
-    moved the head in between: the chain needs no lock of its own. The attachments used as
-    evidence are frozen and their SHA-256 goes into the event's hash.
+
+def _chained_event(
+    actor: Actor,
+    hazard: Hazard,
+    seq: int,
+    evidence: Sequence[tuple[int, str]],
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    comment: str | None,
+    data: Mapping[str, Any],
+) -> HazardEvent:
+    """The event of version ``seq`` of ``hazard``, hashed and linked to the ticket's head.
+
+    The head read here belongs to the version the ticket's UPDATE … WHERE version = :seen
+    checks, so no other writer can move it in between: the chain needs no lock of its own.
+    The SHA-256 of the attachments it freezes as evidence goes into its hash.
     """
     # One event per version: the event's sequence number is the version it produced.
     event = HazardEvent(
         hazard_id=hazard.id,
-        seq=hazard.version,
+        seq=seq,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -423,16 +464,17 @@ def append_event(
         occurred_at=hazard.last_event_at,
         comment=comment,
         data=as_stored(data),
-        version=hazard.version,
+        version=seq,
     )
-    evidence = _unfrozen_evidence(evidence_ids)
     event.prev_hash = hazard.chain_head or GENESIS
     event.hash = event_hash(event.prev_hash, event_content(event, evidence))
+    return event
+
+
+def _store_event(event: HazardEvent, evidence: Sequence[tuple[int, str]]) -> None:
     session().add(event)
     session().flush()
     _mark_evidence([attachment_id for attachment_id, _ in evidence], event)
-    advance_head(hazard, event.hash)
-    return event
 
 
 def _unfrozen_evidence(attachment_ids: Sequence[int]) -> list[tuple[int, str]]:
