@@ -129,7 +129,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @click.option("--force", is_flag=True, help="Start even if another scheduler seems alive.")
 def scheduler_command(queue: str | None, force: bool) -> None:
     """Run the one cron process: enqueue the deadline sweep on SAFELOOP_SWEEP_CRON (UTC)."""
-    from app.jobs import sweep_deadlines
+    from app.jobs import sweep_deadlines, write_day_anchors
     from app.jobs.scheduler import build_scheduler, running_schedulers
     from app.services.background import enqueue, queue_name, redis_connection
 
@@ -143,8 +143,9 @@ def scheduler_command(queue: str | None, force: bool) -> None:
             "may run. A stopped one is forgotten after 2 minutes, or use --force."
         )
     scheduler = build_scheduler(app, redis_connection(), name)
-    # Catch up at once after a stop; the sweep is idempotent.
+    # Catch up at once after a stop; the sweep and the day anchors are idempotent.
     enqueue(sweep_deadlines, queue_name=name)
+    enqueue(write_day_anchors, queue_name=name)
     click.echo(f"Deadline sweep on {name!r}: cron {app.config['SAFELOOP_SWEEP_CRON']!r} (UTC).")
     scheduler.start()
 

@@ -26,6 +26,10 @@ from app.services.scoping import scope_clause
 from app.services.transaction import atomic, session
 
 
+# A run keeps the first findings for the screen (the command line prints them all).
+MAX_KEPT_FINDINGS = 1000
+
+
 def request_verification(actor: Actor) -> VerificationRun:
     """Record a queued run of the check for ``actor``; the caller enqueues the job."""
     with atomic() as current:
@@ -71,7 +75,7 @@ def run_verification(run_id: int) -> VerificationRun:
         attachments_checked=result.attachments,
         anchors_checked=result.anchors,
         broken_count=len(result.findings),
-        findings=[finding.as_json() for finding in result.findings],
+        findings=[finding.as_json() for finding in result.findings[:MAX_KEPT_FINDINGS]],
         finished_at=clock.now(),
     )
     session().expire_all()
