@@ -25,7 +25,6 @@ from app.services.reports import reports_for
 from app.services.scoping import scope_clause
 from app.services.transaction import atomic, session
 
-
 # A run keeps the first findings for the screen (the command line prints them all).
 MAX_KEPT_FINDINGS = 1000
 
