@@ -283,10 +283,9 @@ def _event_rows() -> Iterator[Any]:
         )
         .join(Hazard, Hazard.id == event.hazard_id)
         .order_by(event.hazard_id, event.seq)
+        .execution_options(stream_results=True, max_row_buffer=_STREAM_BATCH)
     )
-    connection = session().connection()
-    result = connection.execution_options(stream_results=True, max_row_buffer=_STREAM_BATCH)
-    yield from result.execute(query)
+    yield from session().connection().execute(query)
 
 
 def _check_chains(
