@@ -117,6 +117,8 @@ SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON"
 # The township risk-control index of last month (UTC; 08:00 on the 1st in China).
 SAFELOOP_RISK_INDEX_CRON = os.environ.get("SAFELOOP_RISK_INDEX_CRON", "0 0 1 * *")
 SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
+# The day anchors of the event chains: 16:05 UTC is 00:05 in Beijing, just after the day ends.
+SAFELOOP_ANCHOR_CRON = os.environ.get("SAFELOOP_ANCHOR_CRON", "5 16 * * *")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")
 SAFELOOP_SMTP_PORT = int(os.environ.get("SAFELOOP_SMTP_PORT", "25"))

@@ -171,6 +171,13 @@ ROLE_PERMISSIONS[roles.INTEGRATION] = [*_EXCHANGE_READ, ("OpenApi", "can_get")]
 ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _EXCHANGE_READ
 ROLE_PERMISSIONS[roles.AUDITOR] += _EXCHANGE_READ
 # ---- end data exchange ----------------------------------------------------------------------
+# ---- Proof for auditors (issue 13): the check of the timeline and of register files ----------
+ROLE_PERMISSIONS[roles.AUDITOR] += [
+    ("Proof", "can_read"),
+    ("Proof", "can_verify"),
+    ("Proof for auditors", "menu_access"),
+]
+# ---- end proof --------------------------------------------------------------------------------
 
 
 class SafeLoopSecurityManager(SecurityManager):

@@ -240,6 +240,23 @@ def deliver_to_subscriber(subscriber_id: int) -> int:
     return deliver_due(subscriber_id)
 
 
+@background_job(JobPolicy(timeout=30 * 60))
+def write_day_anchors() -> list[str]:
+    """After midnight: the anchors of the finished days still without one (issue 13)."""
+    from app.services.proof import write_anchors
+
+    return [anchor.day.isoformat() for anchor in write_anchors()]
+
+
+@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=(60,)))
+def verification_job(run_id: int) -> dict[str, Any]:
+    """The check of every chain, attachment and anchor, for the proof screen."""
+    from app.services.verification import run_verification
+
+    run = run_verification(run_id)
+    return {"run_id": run.id, "broken": run.broken_count}
+
+
 def queue_report(report_id: int) -> bool:
     """Hand a requested register to a worker; False when the job service cannot be reached
     (the report stays queued and the caller says so)."""

@@ -16,20 +16,22 @@ from app.jobs import (
     policy_of,
     publish_risk_index,
     sweep_deadlines,
+    write_day_anchors,
 )
 
 
 def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
     """A CronScheduler with SafeLoop's schedule: the sweep (``SAFELOOP_SWEEP_CRON``), the
     monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``), the township risk-control index
-    (``SAFELOOP_RISK_INDEX_CRON``) and the webhook deliveries (``SAFELOOP_WEBHOOK_CRON``), all in
-    UTC (RQ 2.x)."""
+    (``SAFELOOP_RISK_INDEX_CRON``), the webhook deliveries (``SAFELOOP_WEBHOOK_CRON``) and the
+    day anchors of the event chains (``SAFELOOP_ANCHOR_CRON``), all in UTC (RQ 2.x)."""
     scheduler = CronScheduler(connection=connection)
     for job, cron_setting in (
         (sweep_deadlines, "SAFELOOP_SWEEP_CRON"),
         (monthly_registers, "SAFELOOP_MONTHLY_REGISTER_CRON"),
         (publish_risk_index, "SAFELOOP_RISK_INDEX_CRON"),
         (deliver_webhooks, "SAFELOOP_WEBHOOK_CRON"),
+        (write_day_anchors, "SAFELOOP_ANCHOR_CRON"),
     ):
         policy = policy_of(job)
         scheduler.register(

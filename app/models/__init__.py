@@ -21,6 +21,7 @@ from app.models.hazard import (
 from app.models.ledger_import import LedgerImport
 from app.models.notification import Notification
 from app.models.oversight import RiskIndexRun, RiskIndexScore, RiskWeightSet
+from app.models.proof import ChainAnchor, VerificationRun
 from app.models.public_report import PublicReply, PublicReport
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
@@ -31,6 +32,7 @@ __all__ = [
     "AppliedDeadlineStep",
     "Attachment",
     "Category",
+    "ChainAnchor",
     "ControlMeasure",
     "DeadlineSweep",
     "DeterminationArticle",
@@ -56,6 +58,7 @@ __all__ = [
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
+    "VerificationRun",
     "WebhookDelivery",
     "WebhookSubscriber",
 ]

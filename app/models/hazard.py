@@ -189,6 +189,8 @@ class Hazard(Placed, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Every transition touches this, so every transition bumps ``version``.
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The hash of the latest event (the head of the ticket's chain, app.domain.chain).
+    chain_head: Mapped[str | None] = mapped_column(sa.String(64))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -240,6 +242,9 @@ class HazardEvent(Model):
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # The ticket's version after this event.
     version: Mapped[int] = mapped_column()
+    # SHA-256 over the previous event's hash and this event's content (app.domain.chain).
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     hazard: Mapped[Hazard] = relationship(back_populates="events")
 

@@ -19,6 +19,7 @@ import xlsxwriter
 
 from app.reports.columns import Column
 from app.reports.pdf import PdfRegister
+from app.reports.seal import Seal
 
 Translate = Callable[[str], str]
 Progress = Callable[[int], None]
@@ -60,6 +61,8 @@ class Heading:
     generated_at: str
     generated_by: str
     labels: dict[str, str] = field(default_factory=dict)
+    # Report id, rows digest and anchor, written into the file (issue 13).
+    seal: Seal | None = None
 
 
 def text_of(value: Any) -> str:
@@ -93,10 +96,12 @@ def write_csv(
 ) -> None:
     """CSV in UTF-8 with a BOM, so Chinese Windows Excel opens it as UTF-8."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow([translate(c.header) for c in columns])
+    csv.writer(text).writerow([translate(c.header) for c in columns])
+    writer = csv.writer(heading.seal.lines(text) if heading.seal else text)
     for row in rows:
         writer.writerow([text_of(row.get(c.key)) for c in columns])
+    if heading.seal:
+        text.write(heading.seal.trailer() + "\r\n")
     text.flush()
     text.detach()
 
@@ -126,11 +131,19 @@ def write_xlsx(
         (index, column.key, _cell_writer(sheet, column.kind, day))
         for index, column in enumerate(columns)
     ]
+    keys = [column.key for column in columns]
+    seal = heading.seal
     for number, row in enumerate(rows, start=1):
+        if seal:
+            seal.values([row.get(key) for key in keys])
         for index, key, write in cells:
             value = row.get(key)
             if value is not None and value != "":
                 write(number, index, value)
+    if seal:
+        book.set_properties({"title": heading.title, "comments": seal.trailer()})
+        for name, value in seal.properties().items():
+            book.set_custom_property(name, value)
     book.close()
 
 
@@ -155,9 +168,8 @@ def write_pdf(
     register = PdfRegister(
         heading, [translate(c.header) for c in columns], [c.width for c in columns]
     )
-    return register.write(
-        out, ([text_of(row.get(c.key)) for c in columns] for row in rows), summary
-    )
+    cells = ([text_of(row.get(c.key)) for c in columns] for row in rows)
+    return register.write(out, heading.seal.cells(cells) if heading.seal else cells, summary)
 
 
 def render(

@@ -15,6 +15,7 @@ def register(appbuilder: AppBuilder) -> None:
         imports,
         inbox,
         jobs,
+        proof,
         public,
         ranking,
         reference,
@@ -33,3 +34,4 @@ def register(appbuilder: AppBuilder) -> None:
     jobs.register(appbuilder)
     public.register(appbuilder)
     exchange.register(appbuilder)
+    proof.register(appbuilder)

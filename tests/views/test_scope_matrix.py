@@ -166,6 +166,17 @@ def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
 
+def proof_screen(user: str) -> Any:
+    return OK if user in {"admin", "auditor"} else FORBIDDEN
+
+
+def proof_run(user: str) -> Any:
+    # A run of the check is its requester's own (the auditor's, here).
+    if user not in {"admin", "auditor"}:
+        return FORBIDDEN
+    return OK if user == "auditor" else MISSING
+
+
 def hazard_list(user: str) -> Any:
     return OK
 
@@ -224,6 +235,10 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     # The delivery log is written by the jobs only.
     "WebhookDeliveryView.add": nobody,
     "WebhookDeliveryView.edit": nobody,
+    "ProofView.index": proof_screen,
+    "ProofView.status": proof_run,
+    "ProofView.run": proof_screen,
+    "ProofView.check_file": proof_screen,
 }
 READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
@@ -257,6 +272,7 @@ OUR_VIEWS = (
     "DashboardView",
     "RankingView",
     "HazardMapView",
+    "ProofView",
     *ADMIN_VIEWS,
 )
 
@@ -301,6 +317,8 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["report_id"] = ids["report"]
         elif argument == "import_id":
             values["import_id"] = ids["import"]
+        elif argument == "run_id":
+            values["run_id"] = ids["run"]
         elif argument == "name":
             values["name"] = "confirm"
         elif argument == "township_id":
@@ -382,6 +400,9 @@ def test_scope_matrix_of_every_screen(
         )
         session().add(robot)
         session().commit()
+        from app.services.verification import request_verification
+
+        run = request_verification(world["auditor"])
         ids = {
             "import": ledger.id,
             "HazardView": hazard.id,
@@ -402,6 +423,7 @@ def test_scope_matrix_of_every_screen(
             "WebhookDeliveryView": delivery.id,
             "ExchangeCodeView": exchange_code.id if exchange_code else 0,
             "RobotChannelView": robot.id,
+            "run": run.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
