@@ -137,13 +137,15 @@ class DashboardView(BaseView):
 
 
 class SafeLoopIndexView(IndexView):
-    """ "/" opens the dashboard for a signed-in user, the login page for everyone else."""
+    """ "/" is the dashboard for a signed-in user (the first screen after login), the login page
+    for everyone else."""
 
     @expose("/")
     def index(self) -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for(f"{self.appbuilder.sm.auth_view.endpoint}.login"))
-        return redirect(url_for("DashboardView.index"))
+        dashboard_view = next(v for v in self.appbuilder.baseviews if isinstance(v, DashboardView))
+        return dashboard_view.index()
 
 
 def figure_label(value: str | None) -> str:
