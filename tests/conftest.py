@@ -33,6 +33,7 @@ TEST_SETTINGS: dict[str, Any] = {
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "custom_field",
     "report",
     "responsibility",
     "attachment",

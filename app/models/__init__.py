@@ -2,6 +2,7 @@
 
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
+from app.models.custom_field import CustomField
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
 from app.models.hazard import (
     ControlMeasure,
@@ -22,6 +23,7 @@ __all__ = [
     "Attachment",
     "Category",
     "ControlMeasure",
+    "CustomField",
     "DeadlineSweep",
     "DeterminationArticle",
     "DeterminationStandard",

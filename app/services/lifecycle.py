@@ -46,7 +46,7 @@ from app.models import (
     RectificationPlan,
     Region,
 )
-from app.services import clock
+from app.services import clock, custom_fields
 from app.services.attachments import NewFile, check_file, store_file
 from app.services.scoping import hazard_for
 from app.services.sla import terms_lookup
@@ -121,8 +121,10 @@ def report_hazard(
             sla_for=terms_lookup(clean.get("category_id")),
             attachments=provisional,
             default_responsible_unit=enterprise.name if enterprise else None,
+            custom_fields=custom_fields.definitions(),
+            category_chains=custom_fields.category_chains(),
         )
-        decision = decide_report(actor, action, clean, placement, facts)
+        decision = decide_report(actor, action, clean, placement, facts, data.get("extra"))
         assert township is not None  # decide_report refuses a report without a township
         hazard = _insert_ticket(decision, township, facts)
         stored = {
@@ -316,6 +318,8 @@ def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts
         control_measure_count=measure_count,
         merge_target=merge_target,
         major_max_rectify_days=int(current_app.config["SAFELOOP_MAJOR_MAX_RECTIFY_DAYS"]),
+        custom_fields=custom_fields.definitions(),
+        category_chains=custom_fields.category_chains(),
     )
 
 

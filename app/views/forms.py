@@ -26,6 +26,7 @@ from wtforms import (
 
 from app.domain.errors import InvalidError
 from app.domain.fields import FieldSpec, Kind
+from app.domain.messages import label_text
 from app.domain.vocabulary import LABELS, AttachmentKind, ControlMeasureKind
 from app.services.attachments import NewFile
 
@@ -49,7 +50,7 @@ def _choice_label(value: str) -> str:
 
 
 def _field_for(spec: FieldSpec, choices: Mapping[str, Choices]) -> Field:
-    label = gettext(spec.label)
+    label = label_text(spec.label, gettext)
     description = gettext(spec.help) if spec.help else ""
     # Marked for the asterisk only: the server checks, and a hidden required input would
     # block the browser from submitting at all.

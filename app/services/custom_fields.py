@@ -1,0 +1,166 @@
+"""Custom fields in the database: definitions as the rules read them, values as lists filter them.
+
+The rules live in ``app.domain.custom_fields``; this module loads what they need (all
+definitions, the category tree) and turns a filter on a custom value into SQL that stays on
+the GIN index of ``hazard.extra`` on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+from app.domain.custom_fields import (
+    PREFIX,
+    CustomFieldDef,
+    FieldType,
+    check_definition,
+    parse_choices,
+)
+from app.domain.messages import LocalText
+from app.models import Category, CustomField, Hazard
+from app.services.transaction import session
+
+
+def as_definition(row: CustomField) -> CustomFieldDef:
+    """A stored definition (or one being edited) as the domain reads it."""
+    try:
+        field_type = FieldType(row.field_type)
+    except ValueError:
+        field_type = FieldType.TEXT
+    return CustomFieldDef(
+        id=row.id or 0,
+        name=(row.name or "").strip(),
+        label=LocalText((row.label_zh or "").strip(), (row.label_en or "").strip()),
+        field_type=field_type,
+        category_id=row.category_id if row.category_id else None,
+        unit=(row.unit or "").strip(),
+        choices=parse_choices(row.choices),
+        required_from=row.required_from or None,
+        help=(row.help_text or "").strip(),
+        filterable=bool(row.filterable),
+        active_from=row.active_from,
+        active_until=row.active_until,
+    )
+
+
+def definitions() -> tuple[CustomFieldDef, ...]:
+    """Every definition ever made (retired ones too: their values stay readable)."""
+    rows = session().scalars(
+        sa.select(CustomField).order_by(CustomField.sort_order, CustomField.id)
+    )
+    return tuple(as_definition(row) for row in rows)
+
+
+def category_chains() -> dict[int, tuple[int, ...]]:
+    """Each category's id followed by its ancestors' (sub-categories inherit fields)."""
+    parents = {
+        row[0]: row[1] for row in session().execute(sa.select(Category.id, Category.parent_id))
+    }
+    chains: dict[int, tuple[int, ...]] = {}
+    for category_id in parents:
+        chain: list[int] = []
+        node: int | None = category_id
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = parents.get(node)
+        chains[category_id] = tuple(chain)
+    return chains
+
+
+def chain_of(category_id: int | None, chains: Mapping[int, tuple[int, ...]]) -> tuple[int, ...]:
+    """The category's chain (empty for a ticket without category)."""
+    return chains.get(category_id, ()) if category_id else ()
+
+
+def covered_categories(
+    definition: CustomFieldDef, chains: Mapping[int, tuple[int, ...]]
+) -> list[int] | None:
+    """The categories a field applies to (None: every category)."""
+    if definition.category_id is None:
+        return None
+    return sorted(c for c, chain in chains.items() if definition.category_id in chain)
+
+
+def _extra_value(name: str) -> Any:
+    if session().get_bind().dialect.name == "postgresql":
+        return sa.type_coerce(Hazard.extra, postgresql.JSONB)
+    return sa.func.json_extract(Hazard.extra, f'$."{name}"')
+
+
+def values_exist(name: str) -> bool:
+    """Whether any ticket holds a value of field ``name``."""
+    if session().get_bind().dialect.name == "postgresql":
+        has = sa.type_coerce(Hazard.extra, postgresql.JSONB).has_key(name)
+    else:
+        has = _extra_value(name).is_not(None)
+    return session().execute(sa.select(sa.exists().where(has))).scalar_one()
+
+
+def extra_equals(definition: CustomFieldDef, raw: str) -> Any:
+    """SQL: the ticket's value of ``definition`` equals ``raw`` as typed in a filter."""
+    value: Any = raw.strip()
+    if definition.field_type is FieldType.BOOL:
+        value = value.lower() in {"1", "true", "yes", "y", "on"}
+    if session().get_bind().dialect.name == "postgresql":
+        return _extra_value(definition.name).contains({definition.name: value})
+    if isinstance(value, bool):
+        value = int(value)
+    return _extra_value(definition.name) == value
+
+
+def extra_filters(args: Mapping[str, Any], defs: Iterable[CustomFieldDef] | None = None) -> Any:
+    """One SQL condition for the ``extra.<name>=value`` arguments of a list (filterable only)."""
+    wanted = {
+        key[len(PREFIX) :]: str(value)
+        for key, value in args.items()
+        if key.startswith(PREFIX) and str(value or "").strip()
+    }
+    if not wanted:
+        return None
+    conditions = [
+        extra_equals(d, wanted[d.name])
+        for d in (definitions() if defs is None else defs)
+        if d.filterable and d.name in wanted
+    ]
+    return sa.and_(*conditions) if conditions else None
+
+
+def check_saved_definition(row: CustomField) -> None:
+    """Refuse a definition an administrator saves (screen or API) with problems.
+
+    The name and type it had before this edit come from the ORM's history of the row.
+    """
+    state: Any = sa.inspect(row)
+    previous = None
+    name_before = row.name
+    if state.persistent:
+        before: dict[str, Any] = {}
+        for attribute in ("name", "field_type"):
+            history = state.attrs[attribute].history
+            before[attribute] = history.deleted[0] if history.deleted else getattr(row, attribute)
+        name_before = before["name"]
+        previous = as_definition(
+            CustomField(name=before["name"], field_type=before["field_type"], label_zh="-")
+        )
+    exists = previous is not None and values_exist(name_before)
+    check_definition(as_definition(row), values_exist=exists, previous=previous)
+
+
+def display_values(
+    extra: Mapping[str, Any] | None, defs: Sequence[CustomFieldDef]
+) -> list[tuple[CustomFieldDef | None, str, Any]]:
+    """A ticket's stored values in definition order: (definition or None, name, value).
+
+    Values of names no definition knows any more are kept and listed last, by name.
+    """
+    values = dict(extra or {})
+    shown: list[tuple[CustomFieldDef | None, str, Any]] = []
+    for definition in defs:
+        if definition.name in values:
+            shown.append((definition, definition.name, values.pop(definition.name)))
+    shown.extend((None, name, values[name]) for name in sorted(values))
+    return shown
