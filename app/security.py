@@ -111,6 +111,18 @@ ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
 ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
+# ---- Custom fields (issue 14) ----------------------------------------------------------------
+# Everyone who uses the API reads the definitions to build forms; only Admin manages them.
+for _role in (
+    roles.DISTRICT_SUPERVISOR,
+    roles.TOWNSHIP_INSPECTOR,
+    roles.GRID_MEMBER,
+    roles.ENTERPRISE_OFFICER,
+    roles.AUDITOR,
+):
+    ROLE_PERMISSIONS[_role].append(("CustomFieldApi", "can_get"))
+# ---- end custom fields ------------------------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 
 from app.api import errors
+from app.api.custom_fields import CustomFieldApi
 from app.api.hazards import HazardApi
 from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
 from app.api.reports import ReportApi
@@ -17,6 +18,7 @@ API_CLASSES = (
     CategoryApi,
     DeterminationArticleApi,
     ReportApi,
+    CustomFieldApi,
 )
 
 

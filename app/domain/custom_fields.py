@@ -70,7 +70,7 @@ STAGE_LABELS = {
 # A fix on the spot goes straight to verification: it passes every stage up to submit.
 _STAGE_OF_ACTION = {**{stage: stage for stage in STAGES}, "report_fixed": "submit"}
 # Actions whose form offers every field in use (the category is chosen on them).
-CATEGORY_ACTIONS = frozenset({"report", "report_fixed", "confirm", "edit"})
+CATEGORY_ACTIONS = frozenset({"report", "report_fixed", "confirm"})
 
 
 @dataclass(frozen=True)
@@ -201,13 +201,16 @@ def form_definitions(
 ) -> list[CustomFieldDef]:
     """The fields the form of ``action`` offers.
 
-    Where the category is chosen (report, confirm, edit) every field in use is offered and the
-    screen shows those of the chosen category; later stages offer the fields that become
-    required at that stage and those required by now but still empty.
+    Where the category is chosen (report, confirm) every field in use is offered and the
+    screen shows those of the chosen category; an edit offers all of the ticket's category;
+    later stages offer the fields that become required at that stage and those required by
+    now but still empty.
     """
     in_use = [d for d in definitions if d.active_on(day)]
     if action in CATEGORY_ACTIONS:
         return in_use
+    if action == "edit":
+        return [d for d in in_use if d.applies_to(chain)]
     return [
         d
         for d in in_use

@@ -20,7 +20,8 @@ from app.domain.custom_fields import (
     check_definition,
     parse_choices,
 )
-from app.domain.messages import LocalText
+from app.domain.fields import field_error
+from app.domain.messages import N_, LocalText, Message
 from app.models import Category, CustomField, Hazard
 from app.services.transaction import session
 
@@ -134,6 +135,10 @@ def check_saved_definition(row: CustomField) -> None:
 
     The name and type it had before this edit come from the ORM's history of the row.
     """
+    if row.field_type not in {t.value for t in FieldType}:
+        raise field_error(
+            "field_type", Message(N_("Unknown type: %(value)s."), {"value": row.field_type})
+        )
     state: Any = sa.inspect(row)
     previous = None
     name_before = row.name

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from flask import has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
     FilterContains,
@@ -23,6 +24,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext
 
 from app.services import clock
+from app.services.custom_fields import extra_filters
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -67,6 +69,26 @@ class FilterOnOrBeforeDay(BaseFilter):
         query, field = get_field_setup_query(query, self.model, self.column_name)
         end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=clock.zone())
         return query.filter(field < end)
+
+
+class ExtraValueFilter(BaseFilter):
+    """Tickets whose custom field equals the ``extra.<name>=value`` argument of the request.
+
+    Only fields marked filterable count. The arguments are read when the query runs, so
+    fields an administrator adds filter at once, without a restart.
+    """
+
+    name = "extra"
+    arg_name = None
+
+    def apply(self, query: Any, value: Any) -> Any:
+        if not has_request_context():
+            return query
+        condition = extra_filters(request.args.to_dict())
+        return query if condition is None else query.filter(condition)
+
+
+EXTRA_FILTERS = ["id", ExtraValueFilter, lambda: None]
 
 
 class SafeLoopFilterConverter(SQLAFilterConverter):

@@ -24,6 +24,7 @@ from wtforms import (
     TextAreaField,
 )
 
+from app.domain.custom_fields import PREFIX as EXTRA_PREFIX
 from app.domain.errors import InvalidError
 from app.domain.fields import FieldSpec, Kind
 from app.domain.messages import label_text
@@ -120,7 +121,10 @@ def request_data(specs: Iterable[FieldSpec], formdata: Mapping[str, Any]) -> dic
     for spec in specs:
         if spec.kind is Kind.IDS:
             continue
-        if spec.kind is Kind.MEASURES:
+        if spec.name.startswith(EXTRA_PREFIX):
+            # Custom fields travel as the ``extra`` object, keyed by field name (as in the API).
+            data.setdefault("extra", {})[spec.name[len(EXTRA_PREFIX) :]] = formdata.get(spec.name)
+        elif spec.kind is Kind.MEASURES:
             data[spec.name] = [row for row in measure_rows(formdata) if any(row.values())]
         else:
             data[spec.name] = formdata.get(spec.name)

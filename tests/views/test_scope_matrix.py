@@ -14,7 +14,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.models import Attachment, Hazard, Responsibility
+from app.models import Attachment, CustomField, Hazard, Responsibility
 from app.services.transaction import session
 from tests.factories import USERS, build_world, report
 
@@ -165,6 +165,7 @@ ADMIN_VIEWS = (
     "DeterminationArticleView",
     "SlaPolicyView",
     "UserScopeView",
+    "CustomFieldView",
 )
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
@@ -250,7 +251,11 @@ def test_scope_matrix_of_every_screen(
 
         township_report = request_report(world["inspector_a"], "hazard", "csv")
         produce_report(township_report.id)
+        field = CustomField(name="un_number", label_zh="联合国编号", field_type="text")
+        session().add(field)
+        session().commit()
         ids = {
+            "CustomFieldView": field.id,
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
             "attachment": attachment.id,
