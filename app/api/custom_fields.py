@@ -53,6 +53,13 @@ class CustomFieldApi(ScopedModelApi):
     order_columns = ["id", "name", "sort_order"]
     base_order = ("sort_order", "asc")
 
+    def _init_model_schemas(self) -> None:
+        super()._init_model_schemas()
+        # marshmallow-sqlalchemy makes a foreign key refuse null even where the column is
+        # nullable; null here means "every category".
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            schema.fields["category_id"].allow_none = True
+
     def pre_add(self, item: Any) -> None:
         item.required_from = item.required_from or None
         check_saved_definition(item)

@@ -228,6 +228,7 @@ def hazard_rows(
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
                 "_on_time": _closed_on_time(hazard),
+                "_extra": hazard.extra,
             }
 
 
@@ -298,6 +299,7 @@ def rectification_rows(
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
                 "_on_time": on_time if hazard.state == State.CLOSED else None,
+                "_extra": hazard.extra,
             }
 
 

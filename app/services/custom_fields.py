@@ -7,7 +7,9 @@ the GIN index of ``hazard.extra`` on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +23,9 @@ from app.domain.custom_fields import (
     parse_choices,
 )
 from app.domain.fields import field_error
-from app.domain.messages import N_, LocalText, Message
+from app.domain.messages import N_, LocalText, Message, Translate, label_text
 from app.models import Category, CustomField, Hazard
+from app.reports.columns import Column
 from app.services.transaction import session
 
 
@@ -169,3 +172,50 @@ def display_values(
             shown.append((definition, definition.name, values.pop(definition.name)))
     shown.extend((None, name, values[name]) for name in sorted(values))
     return shown
+
+
+def export_column(definition: CustomFieldDef, translate: Translate) -> Column:
+    """A register column for ``definition``: its label (and unit) as the header."""
+    header = label_text(definition.label, translate)
+    if definition.unit:
+        header = f"{header} ({definition.unit})"
+    kind = {FieldType.NUMBER: "decimal", FieldType.DATE: "date"}.get(definition.field_type, "text")
+    return Column(definition.key, header, 1.0, kind)
+
+
+def export_cell(definition: CustomFieldDef, value: Any, translate: Translate) -> Any:
+    """A stored value as a register cell: numbers and dates typed, yes/no in words."""
+    if value is None or value == "":
+        return None
+    try:
+        if definition.field_type is FieldType.NUMBER:
+            return Decimal(str(value))
+        if definition.field_type is FieldType.DATE:
+            return date.fromisoformat(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if definition.field_type is FieldType.BOOL:
+        return definition.display(value, translate)
+    return str(value)
+
+
+def with_extra_columns(
+    columns: Sequence[Column], rows: Iterable[dict[str, Any]], translate: Translate
+) -> tuple[list[Column], Iterator[dict[str, Any]]]:
+    """A register's columns and rows plus one column per custom field (retired ones too).
+
+    The rows carry the ticket's stored values as ``_extra``; each becomes a typed cell.
+    """
+    defs = definitions()
+    extended = [*columns, *(export_column(d, translate) for d in defs)]
+
+    def cells() -> Iterator[dict[str, Any]]:
+        for row in rows:
+            values = row.get("_extra") or {}
+            for definition in defs:
+                row[definition.key] = export_cell(
+                    definition, values.get(definition.name), translate
+                )
+            yield row
+
+    return extended, cells()

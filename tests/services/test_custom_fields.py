@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 
 from app.domain.errors import InvalidError
 from app.domain.lifecycle import Action
@@ -15,6 +16,7 @@ from app.services import custom_fields
 from app.services.scoping import hazards_for
 from app.services.transaction import atomic, session
 from tests.factories import World, build_world, confirm, fire, report
+from tests.reports.test_registers import csv_rows, produce
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -182,3 +184,27 @@ def _filtered(world: World, args: dict[str, str]) -> list[Hazard]:
     if condition is not None:
         query = query.where(condition)
     return list(session().scalars(query.order_by(Hazard.id)))
+
+
+def test_the_hazard_and_rectification_lists_carry_each_field_as_a_column() -> None:
+    world = build_world()
+    add_field(
+        name="quantity", label_zh="储存量", label_en="Quantity", field_type="number", unit="t"
+    )
+    retired = add_field(
+        active_until=date.today() - timedelta(days=400), active_from=date(2020, 1, 1)
+    )
+    with atomic():
+        session().get(CustomField, retired.id).active_until = None
+    hazard = report(world, extra={"quantity": "12.5", "un_number": "UN1075"})
+    with atomic():
+        session().get(CustomField, retired.id).active_until = date.today() - timedelta(days=1)
+    inspector = world["inspector_a"]
+    _, path = produce(inspector, "hazard", "csv")
+    header, row = csv_rows(path)
+    assert header[-2:] == ["储存量 (t)", "联合国编号"]
+    assert row[0] == hazard.code and row[-2:] == ["12.5", "UN1075"]
+    _, path = produce(inspector, "rectification", "xlsx")
+    values = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert values[0][-2:] == ("储存量 (t)", "联合国编号")
+    assert values[1][-2:] == (12.5, "UN1075")
