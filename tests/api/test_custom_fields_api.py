@@ -1,4 +1,4 @@
-"""Custom fields through the API: Admin defines them, a phone reports with them, clients read them."""
+"""Custom fields through the API: Admin defines them, a phone reports with them, all read them."""
 
 from __future__ import annotations
 
