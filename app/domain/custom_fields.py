@@ -41,7 +41,7 @@ class FieldType(StrEnum):
 
 
 TYPE_LABELS = {
-    FieldType.TEXT: N_("Text"),
+    FieldType.TEXT: N_("Free text"),
     FieldType.NUMBER: N_("Number"),
     FieldType.DATE: N_("Date"),
     FieldType.CHOICE: N_("Choice list"),

@@ -12,7 +12,7 @@ from typing import Any
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.validators import Unique
 from flask_babel import gettext, lazy_gettext
-from wtforms import SelectField, TextAreaField
+from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.domain.custom_fields import STAGE_LABELS, STAGES, TYPE_LABELS, FieldType
@@ -110,6 +110,8 @@ class CustomFieldView(ReferenceDataView):
             + [(stage, lazy_gettext(STAGE_LABELS[stage])) for stage in STAGES],
         ),
         "choices": TextAreaField(lazy_gettext("Choices"), render_kw={"rows": 4}),
+        # FAB marks a NOT NULL boolean required, which refuses an unticked box.
+        "filterable": BooleanField(lazy_gettext("Filter the lists on it")),
     }
     edit_form_extra_fields = add_form_extra_fields
 
