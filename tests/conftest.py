@@ -33,6 +33,10 @@ TEST_SETTINGS: dict[str, Any] = {
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "inspection_result",
+    "inspection",
+    "checklist_item",
+    "checklist_template",
     "custom_field",
     "report",
     "responsibility",

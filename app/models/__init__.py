@@ -2,6 +2,7 @@
 
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
+from app.models.checklist import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult
 from app.models.custom_field import CustomField
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
 from app.models.hazard import (
@@ -22,6 +23,8 @@ __all__ = [
     "AppliedDeadlineStep",
     "Attachment",
     "Category",
+    "ChecklistItem",
+    "ChecklistTemplate",
     "ControlMeasure",
     "CustomField",
     "DeadlineSweep",
@@ -31,6 +34,8 @@ __all__ = [
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
+    "Inspection",
+    "InspectionResult",
     "Notification",
     "RectificationPlan",
     "Region",

@@ -102,6 +102,19 @@ def report_hazard(
     ``files`` are the photos sent with the report; their kind says which requirement they
     meet (a fix on the spot needs a before- and an after-photo).
     """
+    with atomic():
+        hazard = report_in_transaction(actor, data, files, fixed_on_spot=fixed_on_spot)
+    return hazard
+
+
+def report_in_transaction(
+    actor: Actor,
+    data: Mapping[str, Any],
+    files: Sequence[NewFile] = (),
+    *,
+    fixed_on_spot: bool = False,
+) -> Hazard:
+    """:func:`report_hazard` inside the caller's transaction (an inspection opens several)."""
     action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
     for new_file in files:
         check_file(new_file, PHOTO_FIELDS[new_file.kind])
@@ -111,32 +124,31 @@ def report_hazard(
         for n, f in enumerate(files)
     }
     clean = parse_report(action, data)
-
-    with atomic() as current:
-        _check_references(clean)
-        placement, enterprise, township = _placement(clean)
-        facts = Facts(
-            now=clock.now(),
-            zone=clock.zone(),
-            sla_for=terms_lookup(clean.get("category_id")),
-            attachments=provisional,
-            default_responsible_unit=enterprise.name if enterprise else None,
-            custom_fields=custom_fields.definitions(),
-            category_chains=custom_fields.category_chains(),
-        )
-        decision = decide_report(actor, action, clean, placement, facts, data.get("extra"))
-        assert township is not None  # decide_report refuses a report without a township
-        hazard = _insert_ticket(decision, township, facts)
-        stored = {
-            provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
-            for provisional_id, f in zip(provisional, files, strict=True)
-        }
-        evidence = [stored[i] for i in decision.evidence_ids]
-        event = _write_event(
-            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
-        )
-        _mark_evidence(evidence, event)
-        current.flush()
+    current = session()
+    _check_references(clean)
+    placement, enterprise, township = _placement(clean)
+    facts = Facts(
+        now=clock.now(),
+        zone=clock.zone(),
+        sla_for=terms_lookup(clean.get("category_id")),
+        attachments=provisional,
+        default_responsible_unit=enterprise.name if enterprise else None,
+        custom_fields=custom_fields.definitions(),
+        category_chains=custom_fields.category_chains(),
+    )
+    decision = decide_report(actor, action, clean, placement, facts, data.get("extra"))
+    assert township is not None  # decide_report refuses a report without a township
+    hazard = _insert_ticket(decision, township, facts)
+    stored = {
+        provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
+        for provisional_id, f in zip(provisional, files, strict=True)
+    }
+    evidence = [stored[i] for i in decision.evidence_ids]
+    event = _write_event(
+        actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
+    )
+    _mark_evidence(evidence, event)
+    current.flush()
     return hazard
 
 
