@@ -121,7 +121,18 @@ for _role in (
     roles.AUDITOR,
 ):
     ROLE_PERMISSIONS[_role].append(("CustomFieldApi", "can_get"))
-# ---- end custom fields ------------------------------------------------------------------------
+
+# Inspections: inspectors, the district and enterprises (企业自查) run checklists; auditors read.
+_READ_INSPECTIONS = [("Inspection", "can_read"), ("Inspections", "menu_access")]
+_RUN_INSPECTIONS = [
+    *_READ_INSPECTIONS,
+    ("Inspection", "can_run"),
+    ("Run a checklist", "menu_access"),
+]
+for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.ENTERPRISE_OFFICER):
+    ROLE_PERMISSIONS[_role] += _RUN_INSPECTIONS
+ROLE_PERMISSIONS[roles.AUDITOR] += _READ_INSPECTIONS
+# ---- end custom fields and checklists -------------------------------------------------------
 
 
 class SafeLoopSecurityManager(SecurityManager):

@@ -19,7 +19,7 @@ from app.domain.checklists import (
     hazard_report,
     may_inspect,
 )
-from app.domain.errors import ForbiddenError, NotFoundError
+from app.domain.errors import ConflictError, ForbiddenError, NotFoundError
 from app.domain.lifecycle import DEFAULT_SOURCE
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor, scope_of
@@ -177,3 +177,54 @@ def failures_by_item(actor: Actor, limit: int = 20) -> list[tuple[str, str, int]
         .limit(limit)
     )
     return [(name, text, count) for name, text, count in session().execute(query)]
+
+
+def template_in_use(template_id: int) -> bool:
+    """Whether an inspection was run from this version (it is then frozen)."""
+    used = sa.select(Inspection.id).where(Inspection.template_id == template_id).limit(1)
+    return session().execute(used).first() is not None
+
+
+def refuse_change_of_used_template(template_id: int | None) -> None:
+    """An inspection keeps the version it used: a used version's items cannot change."""
+    if template_id is not None and template_in_use(template_id):
+        raise ConflictError(
+            Message(
+                N_(
+                    "Inspections were run from this version of the checklist: make a new "
+                    "version to change its items."
+                )
+            )
+        )
+
+
+def new_version(template_id: int) -> ChecklistTemplate:
+    """A copy of a checklist as its next version (items included); the old one is retired."""
+    with atomic() as current:
+        old = current.get(ChecklistTemplate, template_id)
+        if old is None:
+            raise NotFoundError(Message(N_("Checklist not found.")))
+        newest = current.execute(
+            sa.select(sa.func.max(ChecklistTemplate.version)).where(
+                ChecklistTemplate.code == old.code
+            )
+        ).scalar_one()
+        copy = ChecklistTemplate(
+            code=old.code, version=newest + 1, name=old.name, industry=old.industry
+        )
+        current.add(copy)
+        current.flush()
+        for item in old.items:
+            current.add(
+                ChecklistItem(
+                    template_id=copy.id,
+                    section=item.section,
+                    text=item.text,
+                    determination_article_id=item.determination_article_id,
+                    category_id=item.category_id,
+                    may_be_major=item.may_be_major,
+                    sort_order=item.sort_order,
+                )
+            )
+        old.active = False
+    return copy

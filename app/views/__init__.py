@@ -7,11 +7,14 @@ from flask_appbuilder import AppBuilder
 
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
-    from app.views import custom_fields, hazards, inbox, jobs, reference, reports
+    from app.views import checklists, custom_fields, hazards, inbox, jobs, reference, reports
 
     hazards.register(appbuilder)
     reports.register(appbuilder)
+    # The enterprise page lists the enterprise's inspections (a FAB related view).
+    reference.EnterpriseView.related_views = [checklists.InspectionView]
     reference.register(appbuilder)
     custom_fields.register(appbuilder)
+    checklists.register(appbuilder)
     inbox.register(appbuilder)
     jobs.register(appbuilder)

@@ -32,6 +32,7 @@ from app.domain.vocabulary import OPEN_STATES, Grade, Nature, Source, State
 from app.models import Attachment, Hazard, HazardEvent
 from app.services import clock
 from app.services.attachments import file_path, thumbnail_path
+from app.services.inspections import inspection_of
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.scoping import attachment_for, hazard_for, hazards_for
 from app.services.transaction import session
@@ -200,6 +201,7 @@ class HazardView(ScopedModelView):
             attachments=attachments,
             actions=available_actions(actor, hazard),
             extra_values=shown_values(hazard),
+            opened_by=inspection_of(hazard),
             action_labels=ACTION_LABELS,
             state_badge=_state_badge,
             label=_label,

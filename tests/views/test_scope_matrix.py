@@ -15,8 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.models import Attachment, CustomField, Hazard, Responsibility
+from app.services.inspections import submit_inspection
 from app.services.transaction import session
 from tests.factories import USERS, build_world, report
+from tests.services.test_inspections import gas_checklist
 
 OK = "ok"  # 200, or a 302 back to the ticket (a transition one may not fire now)
 FORBIDDEN = 403
@@ -123,6 +125,15 @@ def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
 
 
+# Inspections (inspector_a's, of enterprise E1) are read like the enterprise; all but auditors
+# who read them may run checklists.
+RUNS_INSPECTIONS = READS_ENTERPRISES - {"auditor"}
+
+
+def inspection_run(user: str) -> Any:
+    return OK if user in RUNS_INSPECTIONS else FORBIDDEN
+
+
 def hazard_list(user: str) -> Any:
     return OK
 
@@ -157,6 +168,12 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    "InspectionView.list": enterprise_list,
+    "InspectionView.show": enterprise_item,
+    "InspectionView.record": enterprise_item,
+    "InspectionView.run": inspection_run,
+    # POST only (not probed by GET); Admin's.
+    "ChecklistTemplateView.new_version": admin_only,
 }
 ADMIN_VIEWS = (
     "RegionView",
@@ -166,13 +183,30 @@ ADMIN_VIEWS = (
     "SlaPolicyView",
     "UserScopeView",
     "CustomFieldView",
+    "ChecklistTemplateView",
+    "ChecklistItemView",
 )
+# FAB's generic add/edit around a command (tickets change through the lifecycle, inspections
+# are saved by running a checklist): nobody has the permission.
+NOBODY_ENDPOINTS = {
+    "HazardView.add",
+    "HazardView.edit",
+    "InspectionView.add",
+    "InspectionView.edit",
+}
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
 SKIPPED_METHODS = {"action_post", "request_list"}
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
+OUR_VIEWS = (
+    "HazardView",
+    "EnterpriseView",
+    "ResponsibilityView",
+    "ReportView",
+    "InspectionView",
+    *ADMIN_VIEWS,
+)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -185,7 +219,7 @@ def expectation(endpoint: str) -> Callable[[str], Any] | None:
         return EXPECTED[endpoint]
     if view in ADMIN_VIEWS and method in {"list", "show", "add", "edit"}:
         return admin_only
-    if method in NOBODY_METHODS or endpoint in {"HazardView.add", "HazardView.edit"}:
+    if method in NOBODY_METHODS or endpoint in NOBODY_ENDPOINTS:
         return nobody
     if method == "action":
         return no_such_action
@@ -254,8 +288,18 @@ def test_scope_matrix_of_every_screen(
         field = CustomField(name="un_number", label_zh="联合国编号", field_type="text")
         session().add(field)
         session().commit()
+        template = gas_checklist(world)
+        inspection = submit_inspection(
+            world["inspector_a"],
+            template.id,
+            world.e1.id,
+            {item.id: ("pass", "") for item in template.items},
+        )
         ids = {
             "CustomFieldView": field.id,
+            "ChecklistTemplateView": template.id,
+            "ChecklistItemView": template.items[0].id,
+            "InspectionView": inspection.id,
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
             "attachment": attachment.id,
