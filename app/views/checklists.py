@@ -15,6 +15,7 @@ from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext
+from wtforms import BooleanField
 from wtforms.validators import ValidationError
 
 from app.domain.checklists import OUTCOME_LABELS, Outcome, item_key
@@ -73,6 +74,12 @@ class ChecklistItemView(ReferenceDataView):
         "sort_order": lazy_gettext("Order"),
     }
 
+    # FAB marks a NOT NULL boolean required, which refuses an unticked box.
+    add_form_extra_fields = {
+        "may_be_major": BooleanField(lazy_gettext("A failure may be a major hazard"))
+    }
+    edit_form_extra_fields = add_form_extra_fields
+
     def prepare(self, item: ChecklistItem) -> None:
         _checked(refuse_change_of_used_template, item.template_id or None)
 
@@ -90,6 +97,8 @@ class ChecklistTemplateView(ReferenceDataView):
     show_columns = ["code", "version", "name", "industry", "active"]
     base_order = ("code", "asc")
     show_template = "checklist/template_show.html"
+    add_form_extra_fields = {"active": BooleanField(lazy_gettext("Active"), default=True)}
+    edit_form_extra_fields = add_form_extra_fields
     label_columns = {
         "code": lazy_gettext("Code"),
         "version": lazy_gettext("Version"),
