@@ -161,10 +161,17 @@ def inspection_of(hazard: Hazard) -> InspectionResult | None:
     )
 
 
-def failures_by_item(actor: Actor, limit: int = 20) -> list[tuple[str, str, int]]:
-    """The checklist items that failed most often in ``actor``'s scope: (checklist, item, n)."""
+def failures_by_item(actor: Actor, limit: int = 20) -> list[tuple[int, str, str, int]]:
+    """The items that failed most often in ``actor``'s scope: (item id, checklist, item, n)."""
+    failures = sa.func.count(InspectionResult.id)
     query = (
-        sa.select(ChecklistTemplate.name, ChecklistItem.text, sa.func.count(InspectionResult.id))
+        sa.select(
+            ChecklistItem.id,
+            ChecklistTemplate.name,
+            ChecklistTemplate.version,
+            ChecklistItem.text,
+            failures,
+        )
         .join(ChecklistItem, ChecklistItem.id == InspectionResult.item_id)
         .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
         .join(Inspection, Inspection.id == InspectionResult.inspection_id)
@@ -172,11 +179,25 @@ def failures_by_item(actor: Actor, limit: int = 20) -> list[tuple[str, str, int]
             InspectionResult.outcome == Outcome.FAIL.value,
             scope_clause(Inspection, scope_of(actor)),
         )
-        .group_by(ChecklistTemplate.name, ChecklistItem.text)
-        .order_by(sa.func.count(InspectionResult.id).desc())
+        .group_by(
+            ChecklistItem.id, ChecklistTemplate.name, ChecklistTemplate.version, ChecklistItem.text
+        )
+        .order_by(failures.desc(), ChecklistItem.id)
         .limit(limit)
     )
-    return [(name, text, count) for name, text, count in session().execute(query)]
+    return [
+        (item_id, f"{name} v{version}", text, count)
+        for item_id, name, version, text, count in session().execute(query)
+    ]
+
+
+def opened_by_item(item_id: int) -> Any:
+    """SQL: the tickets a failure of checklist item ``item_id`` opened."""
+    return Hazard.id.in_(
+        sa.select(InspectionResult.hazard_id).where(
+            InspectionResult.item_id == item_id, InspectionResult.hazard_id.is_not(None)
+        )
+    )
 
 
 def template_in_use(template_id: int) -> bool:

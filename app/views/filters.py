@@ -23,8 +23,10 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext
 
+from app.domain.fields import MAX_ID
 from app.services import clock
 from app.services.custom_fields import extra_filters
+from app.services.inspections import opened_by_item
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -71,24 +73,30 @@ class FilterOnOrBeforeDay(BaseFilter):
         return query.filter(field < end)
 
 
-class ExtraValueFilter(BaseFilter):
-    """Tickets whose custom field equals the ``extra.<name>=value`` argument of the request.
+class TicketArgumentFilter(BaseFilter):
+    """Tickets matching the request's ``extra.<name>=value`` and ``checklist_item=<id>``.
 
-    Only fields marked filterable count. The arguments are read when the query runs, so
-    fields an administrator adds filter at once, without a restart.
+    ``extra.<name>`` filters on a custom field marked filterable; ``checklist_item`` keeps the
+    tickets failures of that checklist item opened. The arguments are read when the query
+    runs, so fields an administrator adds filter at once, without a restart.
     """
 
-    name = "extra"
+    name = "arguments"
     arg_name = None
 
     def apply(self, query: Any, value: Any) -> Any:
         if not has_request_context():
             return query
         condition = extra_filters(request.args.to_dict())
-        return query if condition is None else query.filter(condition)
+        if condition is not None:
+            query = query.filter(condition)
+        item_id = request.args.get("checklist_item", type=int)
+        if item_id is not None and 0 < item_id <= MAX_ID:
+            query = query.filter(opened_by_item(item_id))
+        return query
 
 
-EXTRA_FILTERS = ["id", ExtraValueFilter, lambda: None]
+EXTRA_FILTERS = ["id", TicketArgumentFilter, lambda: None]
 
 
 class SafeLoopFilterConverter(SQLAFilterConverter):

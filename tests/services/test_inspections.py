@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from app.domain.errors import InvalidError, NotFoundError
 from app.domain.vocabulary import AttachmentKind, Grade, Source, State
@@ -16,7 +17,12 @@ from app.models import (
     InspectionResult,
 )
 from app.services.attachments import NewFile
-from app.services.inspections import failures_by_item, inspection_of, submit_inspection
+from app.services.inspections import (
+    failures_by_item,
+    inspection_of,
+    opened_by_item,
+    submit_inspection,
+)
 from app.services.transaction import atomic, session
 from tests.factories import World, build_world, jpeg
 
@@ -79,8 +85,12 @@ def test_three_failed_items_open_three_tickets_linked_to_the_inspection() -> Non
     with_photo = next(t for t in tickets if "锈蚀" in t.title)
     assert session().query(Attachment).filter_by(hazard_id=with_photo.id).count() == 1
     counts = failures_by_item(world["district"])
-    assert len(counts) == 3 and all(n == 1 for _name, _text, n in counts)
+    assert len(counts) == 3 and all(n == 1 for _id, _name, _text, n in counts)
+    assert {name for _id, name, _text, _n in counts} == {"燃气使用单位检查表 v1"}
     assert failures_by_item(world["inspector_b"]) == []
+    alarm = template.items[0].id
+    opened = session().scalars(sa.select(Hazard.id).where(opened_by_item(alarm))).all()
+    assert opened == [first.id]
 
 
 def test_a_failure_mid_way_opens_no_ticket_at_all() -> None:

@@ -59,6 +59,11 @@ def test_an_inspector_runs_a_checklist_and_three_tickets_appear(
     assert "燃气使用单位检查表" in enterprise_page
     listing = inspector.get("/inspection/list/").get_data(as_text=True)
     assert "sl-failures" in listing and "可燃气体报警器安装并正常工作" in listing
+    # Each count links to the register of the tickets that item's failures opened.
+    links = re.findall(r'href="(/hazard/list/\?checklist_item=\d+)"', listing)
+    assert len(links) == 3
+    register = inspector.get(links[0]).get_data(as_text=True)
+    assert len(set(re.findall(r"/hazard/show/(\d+)", register))) == 1
 
     # Another township's inspector sees none of it.
     other = login("inspector_b")
