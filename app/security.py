@@ -179,6 +179,29 @@ ROLE_PERMISSIONS[roles.AUDITOR] += [
 ]
 # ---- end proof --------------------------------------------------------------------------------
 
+# ---- Custom fields (issue 14) ----------------------------------------------------------------
+# Everyone who uses the API reads the definitions to build forms; only Admin manages them.
+for _role in (
+    roles.DISTRICT_SUPERVISOR,
+    roles.TOWNSHIP_INSPECTOR,
+    roles.GRID_MEMBER,
+    roles.ENTERPRISE_OFFICER,
+    roles.AUDITOR,
+):
+    ROLE_PERMISSIONS[_role].append(("CustomFieldApi", "can_get"))
+
+# Inspections: inspectors, the district and enterprises (企业自查) run checklists; auditors read.
+_READ_INSPECTIONS = [("Inspection", "can_read"), ("Inspections", "menu_access")]
+_RUN_INSPECTIONS = [
+    *_READ_INSPECTIONS,
+    ("Inspection", "can_run"),
+    ("Run a checklist", "menu_access"),
+]
+for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.ENTERPRISE_OFFICER):
+    ROLE_PERMISSIONS[_role] += _RUN_INSPECTIONS
+ROLE_PERMISSIONS[roles.AUDITOR] += _READ_INSPECTIONS
+# ---- end custom fields and checklists -------------------------------------------------------
+
 
 class SafeLoopSecurityManager(SecurityManager):
     """FAB's SQLAlchemy security manager plus SafeLoop's role synchronisation."""

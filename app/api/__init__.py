@@ -6,6 +6,7 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 
 from app.api import errors
+from app.api.custom_fields import CustomFieldApi
 from app.api.dashboard import DashboardApi
 from app.api.exchange import ExchangeApi
 from app.api.hazard_map import MapApi
@@ -27,6 +28,7 @@ API_CLASSES = (
     RankingApi,
     MapApi,
     ExchangeApi,
+    CustomFieldApi,
 )
 
 

@@ -24,7 +24,7 @@ from app.domain.messages import N_, Message
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind
 from app.extensions import csrf
-from app.models import Category, DeterminationArticle, Enterprise, Hazard, Region
+from app.models import Category, CustomField, DeterminationArticle, Enterprise, Hazard, Region
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
 from app.services.scoping import (
@@ -54,6 +54,8 @@ VISIBLE_ROWS: dict[type[Any], Callable[[Actor], sa.Select[Any]]] = {
     Region: regions_for,
     Category: categories_for,
     DeterminationArticle: determination_articles_for,
+    # Custom-field definitions are reference data, the same for everyone.
+    CustomField: lambda actor: sa.select(CustomField),
 }
 
 

@@ -34,11 +34,12 @@ from app.services.lifecycle import fire_transition, report_hazard
 from app.services.public_reports import served_photo
 from app.services.scoping import attachment_for, hazard_for
 from app.services.transaction import session
+from app.views.filters import ARGUMENT_FILTER
 
 # Fields that hold lists of objects; in a multipart form they arrive as JSON text.
 JSON_FORM_FIELDS = frozenset(
     spec.name for specs in FIELDS.values() for spec in specs if spec.kind is Kind.MEASURES
-)
+) | {"extra"}
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -119,6 +120,8 @@ class HazardApi(ScopedModelApi):
     datamodel = SQLAInterface(Hazard)
     resource_name = "hazard"
     openapi_spec_tag = "Hazards"
+    # ?extra.<name>=<value> filters on a custom field marked filterable (GIN index on PG).
+    base_filters = [*ScopedModelApi.base_filters, ARGUMENT_FILTER]
     # FAB's generic post/put/delete/info are not exposed; ``post`` below is our report.
     include_route_methods = {
         "get",
@@ -150,6 +153,7 @@ class HazardApi(ScopedModelApi):
         "overdue_days",
         "supervision_level",
         "last_event_at",
+        "extra",
     ]
     show_columns = [
         *list_columns,
@@ -202,7 +206,7 @@ class HazardApi(ScopedModelApi):
     search_columns = [
         column
         for column in list_columns
-        if column not in {"id", "version", "address", "overdue_days", "last_event_at"}
+        if column not in {"id", "version", "address", "overdue_days", "last_event_at", "extra"}
     ]
     order_columns = ["id", "code", "reported_at", "deadline", "overdue_days", "last_event_at"]
     base_order = ("last_event_at", "desc")
@@ -215,6 +219,13 @@ class HazardApi(ScopedModelApi):
         actor = current_actor()
         hazard = hazard_for(actor, int(data["id"]))
         data["actions"] = [action.value for action in available_actions(actor, hazard)]
+        data["extra"] = data.get("extra") or {}
+
+    def pre_get_list(self, data: dict[str, Any]) -> None:
+        """Tickets without custom values show an empty ``extra`` object, never null."""
+        for row in data.get("result", []):
+            if "extra" in row:
+                row["extra"] = row["extra"] or {}
 
     @expose("/", methods=["POST"])
     @protect()
@@ -292,6 +303,10 @@ class HazardApi(ScopedModelApi):
 
     def add_apispec_components(self, api_spec: APISpec) -> None:
         super().add_apispec_components(api_spec)
+        for suffix in ("get", "get_list"):
+            schema = api_spec.components.schemas.get(f"{self.__class__.__name__}.{suffix}", {})
+            if "extra" in schema.get("properties", {}):
+                schema["properties"]["extra"] = schemas.EXTRA_VALUES
         for name, schema in schemas.components().items():
             if name not in api_spec.components.schemas:
                 api_spec.components.schema(name, schema)

@@ -36,6 +36,19 @@ FILE_ACTIONS: dict[Action, tuple[str, ...]] = {
 ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
+# A ticket's values of the administrator's custom fields, in reads and in request bodies.
+EXTRA_VALUES: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+    "description": (
+        "Values of the custom fields an administrator defined for the ticket's category, "
+        "keyed by field name (GET /api/v1/customfield/ lists each field's type, choices and "
+        "the transition from which it is required). Numbers and dates travel as text "
+        '("12.5", "2026-12-31"), yes/no as a boolean. In a multipart form: JSON text.'
+    ),
+}
+
+
 def ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -86,6 +99,7 @@ def object_schema(
 ) -> dict[str, Any]:
     """An object with one property per spec (plus the ``version`` the client saw)."""
     properties = {spec.name: field_schema(spec) for spec in specs}
+    properties["extra"] = EXTRA_VALUES
     required = [spec.name for spec in specs if spec.required]
     if version:
         properties["version"] = {

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.domain.errors import InvalidError
-from app.domain.messages import N_, Message
+from app.domain.messages import N_, LocalText, Message
 
 # The largest id an integer column holds (PostgreSQL's int4); larger ones name no row.
 MAX_ID = 2**31 - 1
@@ -38,7 +38,8 @@ class FieldSpec:
 
     name: str
     kind: Kind
-    label: str
+    # A msgid, or the bilingual label of a field an administrator defined.
+    label: str | LocalText
     required: bool = True
     choices: tuple[str, ...] = ()
     max_length: int = 200

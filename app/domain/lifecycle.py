@@ -11,12 +11,13 @@ the decision in one database transaction; screens, the REST API and jobs all go 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any, Protocol
 
 from app.domain import roles
+from app.domain.custom_fields import CustomFieldDef, decide_extra
 from app.domain.deadlines import (
     SlaTerms,
     add_working_days,
@@ -179,6 +180,9 @@ class Facts:
     major_max_rectify_days: int = 90
     # Responsible unit suggested for a new ticket (the enterprise's name).
     default_responsible_unit: str | None = None
+    # The administrator's custom fields, and each category's id with its ancestors' ids.
+    custom_fields: Sequence[CustomFieldDef] = ()
+    category_chains: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -801,7 +805,29 @@ def decide(
     if expected_version is None:
         raise field_error("version", Message(N_("The version of the hazard you saw is required.")))
     clean = parse_fields(fields_for(action, ticket), data)
-    return _RULES[action](actor, ticket, clean, facts, TRANSITIONS[action])
+    decision = _RULES[action](actor, ticket, clean, facts, TRANSITIONS[action])
+    return with_extra(decision, ticket, data.get("extra"), facts)
+
+
+def with_extra(decision: Decision, ticket: Ticket | None, raw: Any, facts: Facts) -> Decision:
+    """``decision`` plus the custom-field values sent with it, checked for its category.
+
+    The category is the one the ticket has after the decision (a confirmation may change it).
+    A transition that sends none changes nothing of ``extra``; a new ticket always gets one.
+    """
+    category_id = decision.changes.get("category_id", getattr(ticket, "category_id", None))
+    chain = facts.category_chains.get(category_id, ()) if category_id else ()
+    current = getattr(ticket, "extra", None)
+    extra, sent = decide_extra(
+        facts.custom_fields, decision.action.value, _today(facts), chain, current, raw
+    )
+    if not sent and ticket is not None:
+        return decision
+    return replace(
+        decision,
+        changes={**decision.changes, "extra": extra},
+        data={**decision.data, "extra": sent} if sent else decision.data,
+    )
 
 
 def _target(transition: Transition, ticket: Ticket) -> State:
@@ -1503,9 +1529,25 @@ def parse_report(action: Action, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def decide_report(
+    actor: Actor,
+    action: Action,
+    clean: dict[str, Any],
+    placement: Placement | None,
+    facts: Facts,
+    extra: Any = None,
+) -> Decision:
+    """Check a new report (or a fix on the spot) and say what the new ticket holds.
+
+    ``extra`` holds the values of the administrator's custom fields, keyed by field name.
+    """
+    return with_extra(
+        _decide_new_ticket(actor, action, clean, placement, facts), None, extra, facts
+    )
+
+
+def _decide_new_ticket(
     actor: Actor, action: Action, clean: dict[str, Any], placement: Placement | None, facts: Facts
 ) -> Decision:
-    """Check a new report (or a fix on the spot) and say what the new ticket holds."""
     if not actor.has_role(*REPORTING_ROLES):
         raise _forbidden(N_("Your role cannot report hazards."))
     if placement is None or placement.township_id is None:

@@ -19,6 +19,27 @@ def N_(msgid: str) -> str:
 
 Translate = Callable[[str], str]
 
+# Which language a translate function speaks: the zh catalog translates this msgid as "zh".
+# Data an administrator types in two languages (field labels) picks its text by it.
+LANGUAGE_PROBE = N_("language of administrator labels: en")
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """Text an administrator gave in Chinese and English (not a msgid of the catalog)."""
+
+    zh: str
+    en: str = ""
+
+    def render(self, gettext: Translate) -> str:
+        """The text in the language of ``gettext`` (Chinese when no English was given)."""
+        if gettext(LANGUAGE_PROBE) == "zh" or not self.en:
+            return self.zh
+        return self.en
+
+    def __str__(self) -> str:
+        return self.en or self.zh
+
 
 def _identity(msgid: str) -> str:
     return msgid
@@ -39,7 +60,9 @@ class Message:
     def render(self, gettext: Translate = _identity) -> str:
         """Return the message in the language of ``gettext`` (English without one)."""
         values = {
-            key: gettext(str(value)) if key in self.translated_params else value
+            key: label_text(value, gettext)
+            if key in self.translated_params or isinstance(value, LocalText)
+            else value
             for key, value in self.params.items()
         }
         text = gettext(self.msgid)
@@ -47,3 +70,8 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+def label_text(label: str | LocalText, gettext: Translate) -> str:
+    """A field label in the language of ``gettext``: a msgid, or an administrator's text."""
+    return label.render(gettext) if isinstance(label, LocalText) else gettext(str(label))

@@ -2,6 +2,8 @@
 
 from app.models import sql_functions  # noqa: F401 - registers SQL functions on connections
 from app.models.attachment import Attachment
+from app.models.checklist import ChecklistItem, ChecklistTemplate, Inspection, InspectionResult
+from app.models.custom_field import CustomField
 from app.models.deadline import AppliedDeadlineStep, DeadlineSweep
 from app.models.exchange import (
     ExchangeCode,
@@ -33,7 +35,10 @@ __all__ = [
     "Attachment",
     "Category",
     "ChainAnchor",
+    "ChecklistItem",
+    "ChecklistTemplate",
     "ControlMeasure",
+    "CustomField",
     "DeadlineSweep",
     "DeterminationArticle",
     "DeterminationStandard",
@@ -42,6 +47,8 @@ __all__ = [
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
+    "Inspection",
+    "InspectionResult",
     "LedgerImport",
     "Notification",
     "PublicReply",

@@ -21,6 +21,7 @@ from app.domain.vocabulary import (
     State,
     SupervisionLevel,
 )
+from app.models.custom_field import ExtraValues
 from app.models.territory import Enterprise, Placed, Region
 from app.models.types import UTCDateTime, utcnow
 
@@ -84,6 +85,8 @@ class Hazard(Placed, Model):
             sqlite_where=sa.text(f"state IN ({_OPEN})"),
             postgresql_where=sa.text(f"state IN ({_OPEN})"),
         ),
+        # Custom-field filters ask "extra @> {name: value}" (PostgreSQL; harmless on SQLite).
+        sa.Index("ix_hazard_extra", "extra", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -117,6 +120,8 @@ class Hazard(Placed, Model):
         sa.ForeignKey("determination_article.id"), index=True
     )
     determination_basis_text: Mapped[str | None] = mapped_column(sa.Text)
+    # Values of the administrator's custom fields, keyed by field name (app.domain.custom_fields).
+    extra: Mapped[dict[str, Any] | None] = mapped_column(ExtraValues)
 
     # Discovery
     source: Mapped[str] = mapped_column(sa.String(32), index=True)

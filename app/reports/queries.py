@@ -168,6 +168,7 @@ _HAZARD_FIELDS = (
     "original_deadline",
     "finished_on",
     "closed_at",
+    "extra",
 )
 _RECTIFICATION_FIELDS = (
     *_HAZARD_FIELDS,
@@ -270,6 +271,7 @@ def hazard_rows(
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
                 "_on_time": dates.closed_on_time(hazard),
+                "_extra": hazard.extra,
             }
 
 
@@ -345,6 +347,7 @@ def rectification_rows(
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
                 "_on_time": on_time if hazard.state == State.CLOSED else None,
+                "_extra": hazard.extra,
             }
 
 

@@ -47,7 +47,7 @@ from app.models import (
     RectificationPlan,
     Region,
 )
-from app.services import clock
+from app.services import clock, custom_fields
 from app.services.attachments import NewFile, check_file, store_file
 from app.services.chain import advance_head, event_content
 from app.services.scoping import hazard_for
@@ -106,6 +106,21 @@ def report_hazard(
     meet (a fix on the spot needs a before- and an after-photo). ``on_created`` runs inside
     the same transaction with the new ticket (e.g. to record a public report beside it).
     """
+    with atomic():
+        hazard = report_in_transaction(actor, data, files, fixed_on_spot=fixed_on_spot)
+        if on_created is not None:
+            on_created(hazard)
+    return hazard
+
+
+def report_in_transaction(
+    actor: Actor,
+    data: Mapping[str, Any],
+    files: Sequence[NewFile] = (),
+    *,
+    fixed_on_spot: bool = False,
+) -> Hazard:
+    """:func:`report_hazard` inside the caller's transaction (an inspection opens several)."""
     action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
     for new_file in files:
         check_file(new_file, PHOTO_FIELDS[new_file.kind])
@@ -115,31 +130,30 @@ def report_hazard(
         for n, f in enumerate(files)
     }
     clean = parse_report(action, data)
-
-    with atomic() as current:
-        _check_references(clean)
-        placement, enterprise, township = _placement(clean)
-        facts = Facts(
-            now=clock.now(),
-            zone=clock.zone(),
-            sla_for=terms_lookup(clean.get("category_id")),
-            attachments=provisional,
-            default_responsible_unit=enterprise.name if enterprise else None,
-        )
-        decision = decide_report(actor, action, clean, placement, facts)
-        assert township is not None  # decide_report refuses a report without a township
-        hazard = _insert_ticket(decision, township, facts)
-        stored = {
-            provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
-            for provisional_id, f in zip(provisional, files, strict=True)
-        }
-        evidence = [stored[i] for i in decision.evidence_ids]
-        _write_event(
-            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}, evidence
-        )
-        if on_created is not None:
-            on_created(hazard)
-        current.flush()
+    current = session()
+    _check_references(clean)
+    placement, enterprise, township = _placement(clean)
+    facts = Facts(
+        now=clock.now(),
+        zone=clock.zone(),
+        sla_for=terms_lookup(clean.get("category_id")),
+        attachments=provisional,
+        default_responsible_unit=enterprise.name if enterprise else None,
+        custom_fields=custom_fields.definitions(),
+        category_chains=custom_fields.category_chains(),
+    )
+    decision = decide_report(actor, action, clean, placement, facts, data.get("extra"))
+    assert township is not None  # decide_report refuses a report without a township
+    hazard = _insert_ticket(decision, township, facts)
+    stored = {
+        provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
+        for provisional_id, f in zip(provisional, files, strict=True)
+    }
+    evidence = [stored[i] for i in decision.evidence_ids]
+    _write_event(
+        actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}, evidence
+    )
+    current.flush()
     return hazard
 
 
@@ -325,6 +339,8 @@ def _facts_for(hazard: Hazard, action: Action, data: Mapping[str, Any]) -> Facts
         control_measure_count=measure_count,
         merge_target=merge_target,
         major_max_rectify_days=int(current_app.config["SAFELOOP_MAJOR_MAX_RECTIFY_DAYS"]),
+        custom_fields=custom_fields.definitions(),
+        category_chains=custom_fields.category_chains(),
     )
 
 

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,17 +21,21 @@ from app.domain.messages import N_, Message
 from app.domain.scope import Actor, region_column, scope_of, ticket_in_scope
 from app.domain.vocabulary import RegionLevel
 from app.models import Enterprise, Region, Report
-from app.reports.columns import COLUMNS, TITLES
+from app.reports.columns import COLUMNS, TITLES, Column
 from app.reports.queries import ROWS, ReportFilters, count_rows
 from app.reports.render import Heading, render
 from app.reports.seal import Seal
 from app.services import clock
 from app.services.actors import actor_for, display_name
+from app.services.custom_fields import with_extra_columns
 from app.services.proof import anchor_of, latest_anchor
 from app.services.scoping import scope_clause
 from app.services.transaction import atomic, session
 
 LISTS = tuple(COLUMNS)
+# Lists and formats that carry the custom fields as extra columns (the PDF keeps its A4 layout).
+EXTRA_LISTS = frozenset({"hazard", "rectification"})
+EXTRA_FORMATS = frozenset({"csv", "xlsx"})
 FORMATS = ("pdf", "xlsx", "csv")
 PLACE_COLUMNS = ("district_id", "township_id", "village_id", "grid_id")
 
@@ -271,12 +275,15 @@ def produce_report(report_id: int) -> Report:
             # Labels repeat on every row; Flask-Babel's lookup per call was a fifth of the time.
             translate = functools.lru_cache(maxsize=4096)(gettext)
             rows = ROWS[report.list_name](actor, filters, translate)
+            columns: Sequence[Column] = COLUMNS[report.list_name]
+            if report.list_name in EXTRA_LISTS and report.format in EXTRA_FORMATS:
+                columns, rows = with_extra_columns(columns, rows, translate)
             heading = _heading(report, actor, display_name(requester))
             heading.seal = _seal(report)
             summary, note = render(
                 report.format,
                 partial,
-                COLUMNS[report.list_name],
+                columns,
                 rows,
                 heading,
                 gettext,

@@ -8,6 +8,8 @@ from flask_appbuilder import AppBuilder
 def register(appbuilder: AppBuilder) -> None:
     """Add SafeLoop's screens to ``appbuilder``."""
     from app.views import (
+        checklists,
+        custom_fields,
         dashboard,
         exchange,
         hazard_map,
@@ -29,7 +31,11 @@ def register(appbuilder: AppBuilder) -> None:
     hazards.register(appbuilder)
     reports.register(appbuilder)
     imports.register(appbuilder)
+    # The enterprise page lists the enterprise's inspections (a FAB related view).
+    reference.EnterpriseView.related_views = [checklists.InspectionView]
     reference.register(appbuilder)
+    custom_fields.register(appbuilder)
+    checklists.register(appbuilder)
     inbox.register(appbuilder)
     jobs.register(appbuilder)
     public.register(appbuilder)

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
     FilterContains,
@@ -23,10 +24,13 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext
 
+from app.domain.fields import MAX_ID
 from app.domain.oversight import Figure
 from app.models import Hazard
 from app.services import clock
+from app.services.custom_fields import extra_filters
 from app.services.dashboard import figure_clause, region_clause
+from app.services.inspections import opened_by_item
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -113,6 +117,33 @@ EXTRA_FILTERS: dict[str, list[type[BaseFilter]]] = {
     "state": [FilterFigure],
     "township": [FilterInRegion],
 }
+
+
+class TicketArgumentFilter(BaseFilter):
+    """Tickets matching the request's ``extra.<name>=value`` and ``checklist_item=<id>``.
+
+    ``extra.<name>`` filters on a custom field marked filterable; ``checklist_item`` keeps the
+    tickets failures of that checklist item opened. The arguments are read when the query
+    runs, so fields an administrator adds filter at once, without a restart.
+    """
+
+    name = "arguments"
+    arg_name = None
+
+    def apply(self, query: Any, value: Any) -> Any:
+        if not has_request_context():
+            return query
+        condition = extra_filters(request.args.to_dict())
+        if condition is not None:
+            query = query.filter(condition)
+        item_id = request.args.get("checklist_item", type=int)
+        if item_id is not None and 0 < item_id <= MAX_ID:
+            query = query.filter(opened_by_item(item_id))
+        return query
+
+
+# A base filter of the hazard list and API (its value is never used).
+ARGUMENT_FILTER = ["id", TicketArgumentFilter, lambda: None]
 
 
 class SafeLoopFilterConverter(SQLAFilterConverter):

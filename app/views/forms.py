@@ -24,8 +24,10 @@ from wtforms import (
     TextAreaField,
 )
 
+from app.domain.custom_fields import PREFIX as EXTRA_PREFIX
 from app.domain.errors import InvalidError
 from app.domain.fields import FieldSpec, Kind
+from app.domain.messages import label_text
 from app.domain.vocabulary import LABELS, AttachmentKind, ControlMeasureKind
 from app.services.attachments import NewFile
 
@@ -49,7 +51,7 @@ def _choice_label(value: str) -> str:
 
 
 def _field_for(spec: FieldSpec, choices: Mapping[str, Choices]) -> Field:
-    label = gettext(spec.label)
+    label = label_text(spec.label, gettext)
     description = gettext(spec.help) if spec.help else ""
     # Marked for the asterisk only: the server checks, and a hidden required input would
     # block the browser from submitting at all.
@@ -119,7 +121,10 @@ def request_data(specs: Iterable[FieldSpec], formdata: Mapping[str, Any]) -> dic
     for spec in specs:
         if spec.kind is Kind.IDS:
             continue
-        if spec.kind is Kind.MEASURES:
+        if spec.name.startswith(EXTRA_PREFIX):
+            # Custom fields travel as the ``extra`` object, keyed by field name (as in the API).
+            data.setdefault("extra", {})[spec.name[len(EXTRA_PREFIX) :]] = formdata.get(spec.name)
+        elif spec.kind is Kind.MEASURES:
             data[spec.name] = [row for row in measure_rows(formdata) if any(row.values())]
         else:
             data[spec.name] = formdata.get(spec.name)

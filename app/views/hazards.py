@@ -32,13 +32,15 @@ from app.domain.vocabulary import OPEN_STATES, Grade, Nature, Source, State
 from app.models import Attachment, Hazard, HazardEvent
 from app.services import clock
 from app.services.attachments import thumbnail_path
+from app.services.inspections import inspection_of
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.public_reports import public_panel, served_photo
 from app.services.scoping import attachment_for, hazard_for, hazards_for
 from app.services.transaction import session
 from app.templating import localtime
 from app.views import choices
-from app.views.filters import SafeLoopInterface
+from app.views.extra_fields import extra_form, filter_inputs, prefill_extra, shown_values
+from app.views.filters import ARGUMENT_FILTER, SafeLoopInterface
 from app.views.forms import (
     FILE_FIELDS,
     build_form,
@@ -102,7 +104,7 @@ class HazardView(ScopedModelView):
         "transition": "transition",
     }
     base_permissions = ["can_read", "can_report", "can_transition"]
-    base_filters = SCOPE_FILTERS
+    base_filters = [*SCOPE_FILTERS, ARGUMENT_FILTER]
 
     list_title = lazy_gettext("Hazard register")
     list_template = "hazard/list.html"
@@ -170,6 +172,11 @@ class HazardView(ScopedModelView):
     # Dropdowns of the search form list only what the user may see.
     search_form_query_rel_fields = {"enterprise": SCOPE_FILTERS, "township": SCOPE_FILTERS}
 
+    def render_template(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template:
+            kwargs.setdefault("extra_filters", filter_inputs(request.args))
+        return super().render_template(template, **kwargs)
+
     # ------------------------------------------------------------------ detail
 
     @expose("/show/<int:pk>")
@@ -202,6 +209,8 @@ class HazardView(ScopedModelView):
             attachments=attachments,
             actions=available_actions(actor, hazard),
             public=public_panel(actor, hazard),
+            extra_values=shown_values(hazard),
+            opened_by=inspection_of(hazard),
             action_labels=ACTION_LABELS,
             state_badge=_state_badge,
             label=_label,
@@ -234,8 +243,9 @@ class HazardView(ScopedModelView):
         actor = current_actor()
         specs = [s for s in FIELDS[Action.REPORT] if s.name not in {"photo_ids"}]
         fixed_specs = [s for s in FIELDS[Action.REPORT_FIXED] if s.name == "what_was_done"]
+        extra = extra_form(Action.REPORT.value, None)
         form = build_form(
-            [*specs, *fixed_specs],
+            [*specs, *fixed_specs, *extra.specs],
             {
                 "enterprise_id": choices.enterprises(actor),
                 "region_id": choices.report_regions(actor),
@@ -255,7 +265,7 @@ class HazardView(ScopedModelView):
         if request.method == "POST" and form.validate():
             fixed = bool(form.fixed_on_spot.data)
             action = Action.REPORT_FIXED if fixed else Action.REPORT
-            data = request_data(FIELDS[action], request.form)
+            data = request_data([*FIELDS[action], *extra.specs], request.form)
             files = request_files(request.files, ["after_photo_ids"] if fixed else [])
             photo_kind = FILE_FIELDS["before_photo_ids" if fixed else "photo_ids"]
             files += [
@@ -277,6 +287,7 @@ class HazardView(ScopedModelView):
             "hazard/report.html",
             form=form,
             main_fields=REPORT_MAIN,
+            extra_covers=extra.covers,
             loose_errors=loose,
             title=gettext("Report a hazard"),
             map_config=map_config(),
@@ -340,7 +351,8 @@ class HazardView(ScopedModelView):
             )
             flash(message, "danger")
             return redirect(url_for("HazardView.show", pk=hazard.id))
-        specs = fields_for(action, hazard)
+        extra = extra_form(action.value, hazard)
+        specs = [*fields_for(action, hazard), *extra.specs]
         form = build_form(
             specs,
             self._choices(specs, hazard),
@@ -350,6 +362,7 @@ class HazardView(ScopedModelView):
         if request.method == "GET":
             form.version.data = str(hazard.version)
             self._prefill(form, action, hazard)
+            prefill_extra(form, hazard)
         elif form.validate():
             data = request_data(specs, request.form)
             files = request_files(request.files, [s.name for s in specs])
@@ -376,6 +389,7 @@ class HazardView(ScopedModelView):
             action_label=gettext(ACTION_LABELS[action]),
             measure_rows=measure_rows(request.form if request.method == "POST" else None),
             measure_kinds=measure_kinds(),
+            extra_covers=extra.covers,
             loose_errors=loose,
             title=gettext(ACTION_LABELS[action]),
         )

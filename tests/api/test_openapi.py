@@ -56,12 +56,19 @@ def test_every_transition_is_documented_with_the_fields_the_lifecycle_asks(
             continue
         schema = schemas[transition_schema_name(action)]
         specs = fields_for(action, None)
-        assert set(schema["properties"]) == {s.name for s in specs} | {"version"}
+        # Every body may carry the custom fields' values (``extra``), none requires it.
+        assert set(schema["properties"]) == {s.name for s in specs} | {"version", "extra"}
         assert set(schema["required"]) == {s.name for s in specs if s.required} | {"version"}
     general, major = schemas["TransitionPlanGeneral"], schemas["TransitionPlanMajor"]
-    assert set(general["properties"]) == {s.name for s in GENERAL_PLAN_FIELDS} | {"version"}
-    assert set(major["properties"]) == {s.name for s in MAJOR_PLAN_FIELDS} | {"version"}
+    assert set(general["properties"]) == {s.name for s in GENERAL_PLAN_FIELDS} | {
+        "version",
+        "extra",
+    }
+    assert set(major["properties"]) == {s.name for s in MAJOR_PLAN_FIELDS} | {"version", "extra"}
     assert "/api/v1/hazard/{pk}/transition/{action}" not in spec["paths"]
+    # A ticket as read carries its custom values as one object, described for clients.
+    extra = schemas["HazardApi.get"]["properties"]["extra"]
+    assert extra["type"] == "object" and "/api/v1/customfield/" in extra["description"]
     assert not {"put", "delete", "patch"} & set(spec["paths"]["/api/v1/hazard/{pk}"])
 
 

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from app.models import Attachment, Category, DeterminationArticle
+from app.models import Attachment, Category, CustomField, DeterminationArticle
 from app.services.transaction import session
 from tests.api.conftest import USERNAMES, ApiUsers
 from tests.factories import World, report
@@ -54,6 +54,7 @@ class Ids:
     article: int
     report: int = 0
     ledger_import: int = 0
+    custom_field: int = 0
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ def importer_sees(user: str) -> int:
 
 
 READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
+
+
+def admin_422(user: str) -> int:
+    return 422 if user == "admin" else 403
+
+
 H = "/api/v1/hazard"
 PROBES: dict[tuple[str, str], Probe] = {
     ("HazardApi.get_list", "GET"): Probe("GET", lambda i: f"{H}/", listed),
@@ -143,6 +150,20 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("DeterminationArticleApi.get", "GET"): Probe(
         "GET", lambda i: f"/api/v1/determination_article/{i.article}", visible(EVERYONE)
+    ),
+    ("CustomFieldApi.get_list", "GET"): Probe("GET", lambda i: "/api/v1/customfield/", listed),
+    ("CustomFieldApi.get", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/customfield/{i.custom_field}", visible(EVERYONE)
+    ),
+    # Only Admin manages custom fields; the probes' bodies are refused (nothing changes).
+    ("CustomFieldApi.post", "POST"): Probe(
+        "POST", lambda i: "/api/v1/customfield/", admin_422, json=lambda i: {}
+    ),
+    ("CustomFieldApi.put", "PUT"): Probe(
+        "PUT",
+        lambda i: f"/api/v1/customfield/{i.custom_field}",
+        admin_422,
+        json=lambda i: {"field_type": "bogus"},
     ),
     ("OpenApi.get", "GET"): Probe("GET", lambda i: "/api/v1/_openapi", listed),
     # FAB's menu is for its own pages; API clients have no use for it.
@@ -249,6 +270,10 @@ def make_ids(world: World) -> Ids:
     ledger = store_ledger(world["inspector_a"], "台账.xlsx", workbook_bytes([ledger_row()]), "zh")
     check_ledger(world["inspector_a"], ledger, translators("zh"))
     ids.ledger_import = ledger.id
+    field = CustomField(name="un_number", label_zh="联合国编号", field_type="text")
+    session().add(field)
+    session().flush()
+    ids.custom_field = field.id
     session().commit()  # end the test's read transaction: the API writes in its own sessions
     return ids
 
@@ -270,6 +295,9 @@ def test_the_scope_matrix_of_every_api_endpoint(app: Flask, api: ApiUsers, world
             url = probe.url(ids)
             if probe.method == "GET":
                 response = api.get(user, url)
+            elif probe.method == "PUT":
+                json = probe.json(ids) if probe.json else None
+                response = api.client.put(url, headers=api.headers(user), json=json)
             else:
                 response = api.post(user, url, json=probe.json(ids) if probe.json else None)
             seen[(route[0], route[1], user)] = response.status_code

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 
 from app.models import (
     Attachment,
+    CustomField,
     ExchangeCode,
     Hazard,
     Responsibility,
@@ -23,9 +24,11 @@ from app.models import (
     WebhookDelivery,
     WebhookSubscriber,
 )
+from app.services.inspections import submit_inspection
 from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
 from tests.factories import USERS, build_world, jpeg, report
+from tests.services.test_inspections import gas_checklist
 
 OK = "ok"  # 200, or a 302 back to the ticket (a transition one may not fire now)
 FORBIDDEN = 403
@@ -177,6 +180,15 @@ def proof_run(user: str) -> Any:
     return OK if user == "auditor" else MISSING
 
 
+# Inspections (inspector_a's, of enterprise E1) are read like the enterprise; all but auditors
+# who read them may run checklists.
+RUNS_INSPECTIONS = READS_ENTERPRISES - {"auditor"}
+
+
+def inspection_run(user: str) -> Any:
+    return OK if user in RUNS_INSPECTIONS else FORBIDDEN
+
+
 def hazard_list(user: str) -> Any:
     return OK
 
@@ -239,6 +251,12 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ProofView.status": proof_run,
     "ProofView.run": proof_screen,
     "ProofView.check_file": proof_screen,
+    "InspectionView.list": enterprise_list,
+    "InspectionView.show": enterprise_item,
+    "InspectionView.record": enterprise_item,
+    "InspectionView.run": inspection_run,
+    # POST only (not probed by GET); Admin's.
+    "ChecklistTemplateView.new_version": admin_only,
 }
 READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
@@ -253,7 +271,18 @@ ADMIN_VIEWS = (
     "WebhookDeliveryView",
     "ExchangeCodeView",
     "RobotChannelView",
+    "CustomFieldView",
+    "ChecklistTemplateView",
+    "ChecklistItemView",
 )
+# FAB's generic add/edit around a command (tickets change through the lifecycle, inspections
+# are saved by running a checklist): nobody has the permission.
+NOBODY_ENDPOINTS = {
+    "HazardView.add",
+    "HazardView.edit",
+    "InspectionView.add",
+    "InspectionView.edit",
+}
 # Endpoints that exist but have no permission for anyone but Admin (FAB generic ones).
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
@@ -273,6 +302,7 @@ OUR_VIEWS = (
     "RankingView",
     "HazardMapView",
     "ProofView",
+    "InspectionView",
     *ADMIN_VIEWS,
 )
 
@@ -287,7 +317,7 @@ def expectation(endpoint: str) -> Callable[[str], Any] | None:
         return EXPECTED[endpoint]
     if view in ADMIN_VIEWS and method in {"list", "show", "add", "edit"}:
         return admin_only
-    if method in NOBODY_METHODS or endpoint in {"HazardView.add", "HazardView.edit"}:
+    if method in NOBODY_METHODS or endpoint in NOBODY_ENDPOINTS:
         return nobody
     if method == "action":
         return no_such_action
@@ -403,8 +433,22 @@ def test_scope_matrix_of_every_screen(
         from app.services.verification import request_verification
 
         run = request_verification(world["auditor"])
+        field = CustomField(name="un_number", label_zh="联合国编号", field_type="text")
+        session().add(field)
+        session().commit()
+        template = gas_checklist(world)
+        inspection = submit_inspection(
+            world["inspector_a"],
+            template.id,
+            world.e1.id,
+            {item.id: ("pass", "") for item in template.items},
+        )
         ids = {
             "import": ledger.id,
+            "CustomFieldView": field.id,
+            "ChecklistTemplateView": template.id,
+            "ChecklistItemView": template.items[0].id,
+            "InspectionView": inspection.id,
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
             "attachment": attachment.id,

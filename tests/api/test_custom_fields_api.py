@@ -1,0 +1,92 @@
+"""Custom fields through the API: Admin defines them, a phone reports with them, all read them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.models import Category
+from app.services.transaction import session
+from tests.api.conftest import ApiUsers
+from tests.factories import World
+
+H = "/api/v1/hazard"
+F = "/api/v1/customfield/"
+
+
+def body(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.get_json()
+    answer: dict[str, Any] = response.get_json()
+    return answer
+
+
+def un_number(api: ApiUsers, world: World, **values: Any) -> int:
+    parent = session().get(Category, world.category_id).parent_id
+    definition = {
+        "name": "un_number",
+        "label_zh": "联合国编号",
+        "label_en": "UN number",
+        "field_type": "text",
+        "category_id": parent,
+        "required_from": "report",
+        "filterable": True,
+        **values,
+    }
+    # A key left out means "none" (every category, never required).
+    sent = {key: value for key, value in definition.items() if value is not None}
+    return int(body(api.post("admin", F, json=sent), 201)["id"])
+
+
+def test_admin_defines_a_field_and_a_report_must_carry_it(api: ApiUsers, world: World) -> None:
+    un_number(api, world)
+    report = {"title": "储罐区泄漏", "description": "阀门渗漏", "enterprise_id": world.e2.id}
+    report["category_id"] = world.category_id
+    refused = body(api.post("officer_e2", H + "/", json=report), 422)
+    assert refused["fields"] == {"extra.un_number": "联合国编号 为必填项。"}
+
+    created = body(
+        api.post("officer_e2", H + "/", json={**report, "extra": {"un_number": "UN1005"}}), 201
+    )
+    read = body(api.get("officer_e2", f"{H}/{created['id']}"), 200)["result"]
+    assert read["extra"] == {"un_number": "UN1005"}
+    listed = body(api.get("inspector_a", f"{H}/?extra.un_number=UN1005"), 200)
+    assert listed["ids"] == [created["id"]]
+    assert body(api.get("inspector_a", f"{H}/?extra.un_number=UN9999"), 200)["ids"] == []
+
+
+def test_only_admin_manages_fields_and_everyone_reads_them(api: ApiUsers, world: World) -> None:
+    field_id = un_number(api, world)
+    assert (
+        api.post(
+            "inspector_a", F, json={"name": "x", "label_zh": "x", "field_type": "text"}
+        ).status_code
+        == 403
+    )
+    listed = body(api.get("grid_a", F), 200)["result"]
+    assert [(f["name"], f["required_from"]) for f in listed] == [("un_number", "report")]
+    refused = body(
+        api.client.put(
+            f"{F}{field_id}", headers=api.headers("admin"), json={"field_type": "date2"}
+        ),
+        422,
+    )
+    assert "field_type" in refused["fields"]
+
+
+def test_a_fields_type_cannot_change_once_a_ticket_holds_a_value(
+    api: ApiUsers, world: World
+) -> None:
+    field_id = un_number(api, world, required_from=None, category_id=None)
+    report = {"title": "储罐区泄漏", "description": "阀门渗漏", "enterprise_id": world.e2.id}
+    body(api.post("officer_e2", H + "/", json={**report, "extra": {"un_number": "UN1005"}}), 201)
+    put = api.client.put(
+        f"{F}{field_id}", headers=api.headers("admin"), json={"field_type": "number"}
+    )
+    refused = body(put, 422)
+    assert (
+        "add a new field" in refused["fields"]["field_type"]
+        or "新字段" in refused["fields"]["field_type"]
+    )
+    renamed = api.client.put(
+        f"{F}{field_id}", headers=api.headers("admin"), json={"label_zh": "UN编号"}
+    )
+    assert body(renamed, 200)["result"]["label_zh"] == "UN编号"
