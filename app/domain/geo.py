@@ -9,8 +9,11 @@ GCJ-02 ("Mars coordinates"); when the configured tiles do, points and outlines a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from shapely.geometry import Point, shape
 
 from app.domain.errors import InvalidError
 from app.domain.fields import invalid_data_message
@@ -84,6 +87,15 @@ def check_boundary(geometry: Any) -> dict[str, Any]:
             "boundary", N_("The outline's rings need at least 4 [longitude, latitude] points.")
         ) from None
     return {"type": geometry["type"], "coordinates": rings}
+
+
+def region_at(lon: float, lat: float, outlines: Iterable[tuple[int, dict[str, Any]]]) -> int | None:
+    """The id of the first region whose outline covers the point (its edge included)."""
+    point = Point(lon, lat)
+    for region_id, outline in outlines:
+        if shape(outline).covers(point):
+            return region_id
+    return None
 
 
 def map_coordinates(geometry: dict[str, Any], shift: Any) -> dict[str, Any]:

@@ -55,7 +55,13 @@ def format_tracking_code(code: str) -> str:
 
 PUBLIC_REPORT_FIELDS = (
     FieldSpec("description", Kind.LONG_TEXT, N_("What did you see?"), max_length=2000),
-    FieldSpec("township_id", Kind.ID, N_("Township or street")),
+    FieldSpec(
+        "township_id",
+        Kind.ID,
+        N_("Township or street"),
+        required=False,
+        help=N_("May stay empty when you give the location: it is found from the point."),
+    ),
     FieldSpec("address", Kind.TEXT, N_("Address or place"), required=False, max_length=300),
     FieldSpec("latitude", Kind.DECIMAL, N_("Latitude"), required=False),
     FieldSpec("longitude", Kind.DECIMAL, N_("Longitude"), required=False),

@@ -22,6 +22,7 @@ from PIL import Image, ImageOps
 
 from app.domain.errors import NotFoundError
 from app.domain.fields import field_error, parse_fields
+from app.domain.geo import region_at
 from app.domain.messages import N_, Message
 from app.domain.public import (
     PUBLIC_REPLY_FIELDS,
@@ -91,13 +92,18 @@ def submit_public_report(
             "photo_ids", Message(N_("At most %(count)s photos can be sent."), {"count": limit})
         )
     clean = parse_public_report(data)
+    township_id = clean["township_id"] or _township_at(clean["longitude"], clean["latitude"])
     township = (
-        session().scalars(public_townships().where(Region.id == clean["township_id"])).one_or_none()
+        session().scalars(public_townships().where(Region.id == township_id)).one_or_none()
+        if township_id
+        else None
     )
     if township is None:
         raise field_error(
-            "township_id", Message(N_("Choose the township or street from the list."))
+            "township_id",
+            Message(N_("Choose the township or street from the list, or give a point inside it.")),
         )
+    clean["township_id"] = township.id
     enterprise_id = _named_enterprise(township.id, clean["enterprise_name"])
     created: list[PublicReport] = []
 
@@ -108,6 +114,19 @@ def submit_public_report(
         public_actor(), ticket_data(clean, enterprise_id), list(photos), on_created=record
     )
     return created[0]
+
+
+def _township_at(longitude: Decimal | None, latitude: Decimal | None) -> int | None:
+    """The township whose outline holds the reported point (regions without one are skipped)."""
+    if longitude is None or latitude is None:
+        return None
+    outlines = session().execute(
+        public_townships()
+        .where(Region.boundary.is_not(None))
+        .with_only_columns(Region.id, Region.boundary)
+        .order_by(Region.code)
+    )
+    return region_at(float(longitude), float(latitude), outlines.tuples())
 
 
 def _named_enterprise(township_id: int, name: str | None) -> int | None:

@@ -50,7 +50,7 @@ def photo_bytes(gps: bool = True) -> bytes:
     return buffer.getvalue()
 
 
-def form_data(township_id: int, **overrides: Any) -> dict[str, Any]:
+def form_data(township_id: int | str, **overrides: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "description": "河边仓库堆放大量液化气钢瓶，无人看管",
         "township_id": str(township_id),
@@ -66,7 +66,10 @@ def form_data(township_id: int, **overrides: Any) -> dict[str, Any]:
 
 
 def send_report(
-    client: FlaskClient, township_id: int, photos: list[tuple[bytes, str]] | None = None, **kw: Any
+    client: FlaskClient,
+    township_id: int | str,
+    photos: list[tuple[bytes, str]] | None = None,
+    **kw: Any,
 ) -> Any:
     """Fetch the captcha, then post the public form (one photo unless told otherwise)."""
     client.get("/public/captcha.png")

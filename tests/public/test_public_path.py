@@ -69,6 +69,31 @@ def test_a_public_report_lands_in_the_townships_intake_queue(
     assert login("inspector_b").get(f"/hazard/show/{hazard_id}").status_code == 404
 
 
+def square(west: float, south: float, size: float = 0.1) -> dict[str, Any]:
+    east, north = west + size, south + size
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_the_township_is_found_from_the_point_when_none_is_chosen(
+    screens: Flask, in_app: Any
+) -> None:
+    with in_app():
+        world = build_world()
+        world.township_a.boundary = square(120.0, 30.0)
+        world.township_b.boundary = square(120.2, 30.0)
+        session().commit()
+        township_b = world.township_b.id
+    reporter = screens.test_client()
+    code = tracking_code(send_report(reporter, "", longitude="120.25", latitude="30.05"))
+    with in_app():
+        assert ticket_of(code).township_id == township_b
+    nowhere = send_report(reporter, "", longitude="121.5", latitude="31.2", description="别处")
+    assert "或给出位于其辖区内的位置" in nowhere.get_data(as_text=True)
+    with in_app():
+        assert session().query(Hazard).filter(Hazard.description == "别处").count() == 0
+
+
 def test_the_reporter_follows_confirmation_reply_and_reward(
     screens: Flask, in_app: Any, login: Login
 ) -> None:
