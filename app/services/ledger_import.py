@@ -249,7 +249,9 @@ class Checker:
             code = row.values.get("code")
             if code and code not in by_code:
                 # Not one of ours: a ledger's own numbering in the code column.
-                row.values["ledger_no"] = row.values.get("ledger_no") or code
+                if not row.values.get("ledger_no"):
+                    row.values["ledger_no"] = code
+                    row.values["_ledger_column"] = "code"
                 row.values["code"] = None
             if township is not None:
                 placed.append((row, township, enterprise))
@@ -282,7 +284,8 @@ class Checker:
             first = self.seen.setdefault(key, row.number)
             if first != row.number:
                 row.problem(
-                    "ledger_no", Message(N_("The same hazard as row %(row)s."), {"row": first})
+                    values.get("_ledger_column", "ledger_no"),
+                    Message(N_("The same hazard as row %(row)s."), {"row": first}),
                 )
             elif key in by_ledger_no:
                 row.problems.clear()

@@ -89,3 +89,15 @@ def test_header_variants_full_width_text_and_excel_dates_are_understood(world: W
     )
     result = dry_run(world["inspector_a"], sheet)
     assert (result.errors, result.new) == ([], 1)
+
+
+def test_a_ledger_numbering_its_rows_in_the_code_column_is_matched_on_it(world: World) -> None:
+    headers = ["隐患编号", "企业名称", "隐患内容", "发现日期", "状态"]
+    rows = [
+        {"隐患编号": "2024-01", "企业名称": "甲机械厂", "隐患内容": "一", "发现日期": "2024-3-5"},
+        {"隐患编号": "2024-01", "企业名称": "甲机械厂", "隐患内容": "二", "发现日期": "2024-3-6"},
+    ]
+    for row in rows:
+        row["状态"] = "待确认"
+    errors = errors_by_row(dry_run(world["inspector_a"], workbook_bytes(rows, headers, None)))
+    assert errors == {3: {"隐患编号": "与第 2 行是同一条隐患。"}}
