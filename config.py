@@ -46,6 +46,8 @@ MAX_CONTENT_LENGTH = (SAFELOOP_MAX_UPLOAD_MB * 5 + 1) * 1024 * 1024
 
 # Generated registers (the three lists) are kept here.
 SAFELOOP_REPORT_FOLDER = os.environ.get("SAFELOOP_REPORT_FOLDER", str(INSTANCE_DIR / "reports"))
+# Uploaded Excel ledgers (台账) kept for their import job and error sheet.
+SAFELOOP_IMPORT_FOLDER = os.environ.get("SAFELOOP_IMPORT_FOLDER", str(INSTANCE_DIR / "imports"))
 # A TrueType (.ttf/.ttc) Chinese font for PDF registers; empty: look in well-known places.
 SAFELOOP_PDF_FONT = os.environ.get("SAFELOOP_PDF_FONT", "")
 
@@ -67,6 +69,15 @@ FAB_UPDATE_PERMS = _bool("SAFELOOP_UPDATE_PERMS", False)
 # The user/role REST API is not needed: users are managed on the admin screens.
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = True
+# The hazard map works with no tile server at all (region outlines are stored with the
+# regions). A base layer is drawn only when configured, e.g. an intranet map service:
+# a Leaflet URL template ({z}/{x}/{y}), its attribution, and the coordinate system its tiles
+# are drawn in ("gcj02" for most Chinese web maps: points are then shifted for display only).
+SAFELOOP_MAP_TILE_URL = os.environ.get("SAFELOOP_MAP_TILE_URL", "")
+SAFELOOP_MAP_TILE_ATTRIBUTION = os.environ.get("SAFELOOP_MAP_TILE_ATTRIBUTION", "")
+SAFELOOP_MAP_TILE_CRS = os.environ.get("SAFELOOP_MAP_TILE_CRS", "wgs84")
+# "/" opens the dashboard (or the login page): the first screen after login for every role.
+FAB_INDEX_VIEW = "app.views.dashboard.SafeLoopIndexView"
 FAB_PASSWORD_HASH_METHOD = os.environ.get("SAFELOOP_PASSWORD_HASH_METHOD", "scrypt")
 
 BABEL_DEFAULT_LOCALE = "zh"
@@ -103,7 +114,11 @@ SAFELOOP_SWEEP_CRON = os.environ.get("SAFELOOP_SWEEP_CRON", "*/5 * * * *")
 # Last month's registers for every township and the district. RQ 2.x reads cron in UTC:
 # 00:00 UTC on the 1st is 08:00 in Beijing; the month is decided in local time.
 SAFELOOP_MONTHLY_REGISTER_CRON = os.environ.get("SAFELOOP_MONTHLY_REGISTER_CRON", "0 0 1 * *")
+# The township risk-control index of last month (UTC; 08:00 on the 1st in China).
+SAFELOOP_RISK_INDEX_CRON = os.environ.get("SAFELOOP_RISK_INDEX_CRON", "0 0 1 * *")
 SAFELOOP_MONTHLY_REGISTER_FORMATS = ("pdf", "xlsx")
+# The day anchors of the event chains: 16:05 UTC is 00:05 in Beijing, just after the day ends.
+SAFELOOP_ANCHOR_CRON = os.environ.get("SAFELOOP_ANCHOR_CRON", "5 16 * * *")
 # E-mail digests of the inbox, only where an SMTP host is set.
 SAFELOOP_SMTP_HOST = os.environ.get("SAFELOOP_SMTP_HOST", "")
 SAFELOOP_SMTP_PORT = int(os.environ.get("SAFELOOP_SMTP_PORT", "25"))
@@ -113,6 +128,29 @@ SAFELOOP_SMTP_PASSWORD = os.environ.get("SAFELOOP_SMTP_PASSWORD", "")
 # "" (plain, e.g. a local relay), "starttls" or "ssl".
 SAFELOOP_SMTP_SECURITY = os.environ.get("SAFELOOP_SMTP_SECURITY", "")
 
+# ---------------------------------------------------------------- public reporting (群众举报)
+# How many photos a public report may carry (at least one is required, as for grid patrols).
+SAFELOOP_PUBLIC_MAX_PHOTOS = int(os.environ.get("SAFELOOP_PUBLIC_MAX_PHOTOS", "3"))
+# The name public reports are recorded under on the timeline (never the reporter's own).
+SAFELOOP_PUBLIC_REPORTER_NAME = os.environ.get("SAFELOOP_PUBLIC_REPORTER_NAME", "群众举报")
+# Reward bounds in yuan (安全生产领域举报奖励办法 2018: at least 3,000, at most 300,000).
+SAFELOOP_REWARD_MIN_YUAN = int(os.environ.get("SAFELOOP_REWARD_MIN_YUAN", "3000"))
+SAFELOOP_REWARD_MAX_YUAN = int(os.environ.get("SAFELOOP_REWARD_MAX_YUAN", "300000"))
+# Rate limits of the one unauthenticated write path (Flask-Limiter strings, per address).
+SAFELOOP_PUBLIC_REPORT_LIMIT = os.environ.get("SAFELOOP_PUBLIC_REPORT_LIMIT", "5/hour;20/day")
+SAFELOOP_PUBLIC_TRACK_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_LIMIT", "30/minute;300/day")
+# Look-ups of one tracking code, from any address.
+SAFELOOP_PUBLIC_TRACK_CODE_LIMIT = os.environ.get("SAFELOOP_PUBLIC_TRACK_CODE_LIMIT", "60/hour")
+# Flask-Limiter (FAB's own limiter) keeps its counters in the app's Redis (set in create_app
+# from SAFELOOP_REDIS_URL); when Redis is away it counts in memory instead of failing.
+# How many reverse proxies (nginx: 1) stand before the app: their X-Forwarded-For gives the
+# client's address the limits count by. 0 (direct): the peer address, headers ignored.
+SAFELOOP_TRUSTED_PROXIES = int(os.environ.get("SAFELOOP_TRUSTED_PROXIES", "0"))
+# FAB turns its limiter off by default; only the public pages declare limits (no defaults).
+RATELIMIT_ENABLED = True
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True
+RATELIMIT_HEADERS_ENABLED = True
 # ---------------------------------------------------------------- data exchange (webhooks)
 # How often the webhook job turns new changes into deliveries and sends the due ones (UTC cron).
 SAFELOOP_WEBHOOK_CRON = os.environ.get("SAFELOOP_WEBHOOK_CRON", "* * * * *")

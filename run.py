@@ -28,6 +28,7 @@ def banner(port: int, redis_url: str) -> str:
     lines = [
         "",
         f"  SafeLoop is running: http://127.0.0.1:{port}/",
+        f"  Public reporting (no login, works on a phone): http://127.0.0.1:{port}/public/report",
         f"  Demo logins (password {DEMO_PASSWORD}):",
         *(f"    {username:<12} {role}" for username, role in demo_logins()),
         f"  Background jobs: one worker and the scheduler on {redis_url}",

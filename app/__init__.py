@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 from flask_appbuilder import AppBuilder
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, migrate
 
@@ -71,6 +72,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def rate_limit_storage(config: Mapping[str, Any]) -> str:
+    """Where FAB's Flask-Limiter keeps its counters: the app's Redis (the embedded one too)."""
+    from app.services.background import redis_url
+
+    url = redis_url(config)
+    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build a SafeLoop app from ``config.py`` (environment variables) plus ``config_overrides``."""
     import config as settings
@@ -87,6 +96,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     else:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     Path(app.config["UPLOAD_FOLDER"]).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", rate_limit_storage(app.config))
 
     with app.app_context():
         from app import models  # noqa: F401 - every table must be known before FAB starts
@@ -103,4 +113,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
         views.register(appbuilder)
         api.register(appbuilder)
         cli.init_app(app)
+    proxies = int(app.config.get("SAFELOOP_TRUSTED_PROXIES") or 0)
+    if proxies:
+        # Behind nginx every request comes from loopback; the client is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies)  # type: ignore[method-assign]
     return app

@@ -129,7 +129,7 @@ def worker_command(burst: bool, queues: tuple[str, ...]) -> None:
 @click.option("--force", is_flag=True, help="Start even if another scheduler seems alive.")
 def scheduler_command(queue: str | None, force: bool) -> None:
     """Run the one cron process: enqueue the deadline sweep on SAFELOOP_SWEEP_CRON (UTC)."""
-    from app.jobs import sweep_deadlines
+    from app.jobs import sweep_deadlines, write_day_anchors
     from app.jobs.scheduler import build_scheduler, running_schedulers
     from app.services.background import enqueue, queue_name, redis_connection
 
@@ -143,8 +143,9 @@ def scheduler_command(queue: str | None, force: bool) -> None:
             "may run. A stopped one is forgotten after 2 minutes, or use --force."
         )
     scheduler = build_scheduler(app, redis_connection(), name)
-    # Catch up at once after a stop; the sweep is idempotent.
+    # Catch up at once after a stop; the sweep and the day anchors are idempotent.
     enqueue(sweep_deadlines, queue_name=name)
+    enqueue(write_day_anchors, queue_name=name)
     click.echo(f"Deadline sweep on {name!r}: cron {app.config['SAFELOOP_SWEEP_CRON']!r} (UTC).")
     scheduler.start()
 
@@ -174,6 +175,37 @@ def webhook_receiver_command(port: int, secret: str, fail_first: int) -> None:
             f"{len(receiver.events)} events, {receiver.replays} replays dropped, "
             f"{receiver.bad_signatures} bad signatures refused."
         )
+
+
+# --------------------------------------------------------------------------- proof (issue 13)
+
+
+@safeloop.command("verify")
+def verify_command() -> None:
+    """Recompute every event chain, attachment SHA-256 and day anchor; exit 1 if any is broken."""
+    from app.services.proof import verify
+
+    result = verify()
+    click.echo(
+        f"Checked {result.tickets} tickets, {result.events} events, "
+        f"{result.attachments} attachments, {result.anchors} day anchors."
+    )
+    for finding in result.findings:
+        click.echo(f"BROKEN {finding.render()}", err=True)
+    if not result.intact:
+        raise click.ClickException(
+            f"{len(result.findings)} broken links ({result.broken_tickets} tickets)."
+        )
+    click.echo("Every chain, attachment and anchor is intact.")
+
+
+@safeloop.command("anchor")
+def anchor_command() -> None:
+    """Write the day anchors still missing, up to yesterday (the daily job does this too)."""
+    from app.services.proof import write_anchors
+
+    for anchor in write_anchors():
+        click.echo(f"{anchor.day}: {anchor.ticket_count} tickets, anchor {anchor.hash}")
 
 
 def init_app(app: Flask) -> None:

@@ -111,6 +111,58 @@ ROLE_PERMISSIONS[roles.ENTERPRISE_OFFICER] += _API_WORK
 ROLE_PERMISSIONS[roles.AUDITOR] += _API_READ
 # ---- end REST API ---------------------------------------------------------------------------
 
+# ---- public reporting (issue 11) -------------------------------------------------------------
+# The public pages need no permission (no login); the township and the district answer the
+# reporter, the district records reward decisions (the domain checks scope per ticket).
+ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += [("PublicReport", "can_reply")]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += [
+    ("PublicReport", "can_reply"),
+    ("PublicReport", "can_reward"),
+]
+# ---- end public reporting --------------------------------------------------------------------
+# ---- Ledger import (issue 12) ---------------------------------------------------------------
+# Township inspectors (their township) and district supervisors bring in Excel ledgers;
+# Admin has every permission anyway. The lifecycle checks role and scope again per row.
+_LEDGER_IMPORT = [
+    ("LedgerImport", "can_read"),
+    ("LedgerImport", "can_import"),
+    ("Import ledger", "menu_access"),
+    ("LedgerImportApi", "can_get"),
+    ("LedgerImportApi", "can_post"),
+]
+ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _LEDGER_IMPORT
+ROLE_PERMISSIONS[roles.TOWNSHIP_INSPECTOR] += _LEDGER_IMPORT
+# ---- end ledger import ----------------------------------------------------------------------
+
+
+# ---- Oversight (issue 10) ------------------------------------------------------------------
+# Every role opens the dashboard of its own scope first.
+_OVERSIGHT = [
+    ("Dashboard", "can_read"),
+    ("Oversight", "menu_access"),
+    ("Dashboard", "menu_access"),
+    ("DashboardApi", "can_get"),
+    ("HazardMap", "can_read"),
+    ("Hazard map", "menu_access"),
+    ("MapApi", "can_get"),
+]
+for _role in (
+    roles.DISTRICT_SUPERVISOR,
+    roles.TOWNSHIP_INSPECTOR,
+    roles.GRID_MEMBER,
+    roles.ENTERPRISE_OFFICER,
+    roles.AUDITOR,
+):
+    ROLE_PERMISSIONS[_role] += _OVERSIGHT
+# The published township ranking is read by the district, the townships and auditors.
+_RANKING = [
+    ("Ranking", "can_read"),
+    ("Township ranking", "menu_access"),
+    ("RankingApi", "can_get"),
+]
+for _role in (roles.DISTRICT_SUPERVISOR, roles.TOWNSHIP_INSPECTOR, roles.AUDITOR):
+    ROLE_PERMISSIONS[_role] += _RANKING
+# ---- end Oversight --------------------------------------------------------------------------
 # ---- Data exchange (issue 15) ---------------------------------------------------------------
 # The change feed: for integration accounts (other systems), and for whoever reads everything
 # in their region anyway. Webhook subscribers, delivery log and code mapping are Admin's.
@@ -119,6 +171,13 @@ ROLE_PERMISSIONS[roles.INTEGRATION] = [*_EXCHANGE_READ, ("OpenApi", "can_get")]
 ROLE_PERMISSIONS[roles.DISTRICT_SUPERVISOR] += _EXCHANGE_READ
 ROLE_PERMISSIONS[roles.AUDITOR] += _EXCHANGE_READ
 # ---- end data exchange ----------------------------------------------------------------------
+# ---- Proof for auditors (issue 13): the check of the timeline and of register files ----------
+ROLE_PERMISSIONS[roles.AUDITOR] += [
+    ("Proof", "can_read"),
+    ("Proof", "can_verify"),
+    ("Proof for auditors", "menu_access"),
+]
+# ---- end proof --------------------------------------------------------------------------------
 
 
 class SafeLoopSecurityManager(SecurityManager):

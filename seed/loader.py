@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from app.domain import roles
 from app.domain.exchange import DEFAULT_CODES
 from app.domain.lifecycle import Action
+from app.domain.oversight import last_months, month_key
 from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind, Grade, RegionLevel
 from app.models import (
@@ -37,6 +38,7 @@ from app.services.actors import actor_for
 from app.services.attachments import NewFile
 from app.services.exchange import seed_codes
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.risk_index import compute_month, ensure_default_weights, latest_run
 from app.services.sla import terms_for
 from app.services.territory import add_region, register_enterprise
 from app.services.transaction import atomic, session
@@ -83,11 +85,66 @@ def load_reference() -> str:
                 current.add(SlaPolicy(**row))
                 added["policies"] += 1
         added["exchange codes"] = seed_codes(DEFAULT_CODES)
+    ensure_default_weights()
     return (
         f"Reference data: {added['categories']} categories, {added['articles']} standard "
         f"articles, {added['policies']} SLA policies, {added['exchange codes']} exchange codes "
         "added."
     )
+
+
+def _box(west: float, south: float, east: float, north: float) -> dict[str, Any]:
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [[[round(x, 6), round(y, 6)] for x, y in ring]]}
+
+
+def outline_demo_regions(district_id: int, margin: float = 0.006) -> None:
+    """Invented outlines for the demo: a box around each township's enterprises and one around
+    the district (an admin replaces them with real GeoJSON on the region's edit page)."""
+    with atomic() as db:
+        boxes = db.execute(
+            sa.select(
+                Enterprise.township_id,
+                sa.func.min(Enterprise.longitude),
+                sa.func.min(Enterprise.latitude),
+                sa.func.max(Enterprise.longitude),
+                sa.func.max(Enterprise.latitude),
+            )
+            .where(Enterprise.district_id == district_id, Enterprise.latitude.is_not(None))
+            .group_by(Enterprise.township_id)
+        ).all()
+        edges = [[float(v or 0) for v in row[1:]] for row in boxes]
+        for row, (west, south, east, north) in zip(boxes, edges, strict=True):
+            township = db.get(Region, row[0])
+            if township is not None and township.boundary is None:
+                township.boundary = _box(
+                    west - margin, south - margin, east + margin, north + margin
+                )
+        district = db.get(Region, district_id)
+        if district is not None and district.boundary is None and edges:
+            wide = 3 * margin
+            district.boundary = _box(
+                min(e[0] for e in edges) - wide,
+                min(e[1] for e in edges) - wide,
+                max(e[2] for e in edges) + wide,
+                max(e[3] for e in edges) + wide,
+            )
+
+
+# The demo's tickets go back about five months: publish the rankings of those months.
+DEMO_RANKING_MONTHS = 6
+
+
+def publish_demo_rankings(district_id: int) -> list[str]:
+    """The risk-control index of the last finished months, as the monthly job would have."""
+    today = clock.now().astimezone(clock.zone()).date()
+    months = [month_key(y, m) for y, m in last_months(today, DEMO_RANKING_MONTHS + 1)[:-1]]
+    published = []
+    for month in months:
+        if latest_run(district_id, month) is None:
+            compute_month(None, district_id, month)
+            published.append(month)
+    return published
 
 
 def _load_standard(row: dict[str, Any]) -> int:
@@ -158,9 +215,11 @@ def load_demo() -> str:
         )
         .scalar_one()
     )
+    outline_demo_regions(district.id)
     if already:
         return f"Demo data already loaded ({already} hazards); nothing changed."
     DemoHazards(regions, enterprises, users).create(DEMO_HAZARD_COUNT)
+    publish_demo_rankings(district.id)
     count = (
         session()
         .execute(

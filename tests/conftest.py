@@ -29,15 +29,25 @@ TEST_SETTINGS: dict[str, Any] = {
     "WTF_CSRF_ENABLED": False,
     # Fast hashing for test users; production keeps scrypt.
     "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    # Rate-limit counters in memory: each test app counts on its own.
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 # Tables holding per-test data; reference data (categories, standards, SLA) and roles stay.
 DATA_TABLES = [
+    "public_reply",
+    "public_report",
+    "ledger_import",
+    "risk_index_score",
+    "risk_index_run",
+    "risk_weight_set",
     "notification",
     "robot_digest",
     "robot_channel",
     "webhook_delivery",
     "webhook_subscriber",
+    "verification_run",
+    "chain_anchor",
     "report",
     "responsibility",
     "attachment",
@@ -66,6 +76,7 @@ def build_app(database_url: str, instance: Path, **overrides: Any) -> Flask:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_FOLDER": str(instance / "uploads"),
             "SAFELOOP_REPORT_FOLDER": str(instance / "reports"),
+            "SAFELOOP_IMPORT_FOLDER": str(instance / "imports"),
             **overrides,
         }
     )
@@ -106,6 +117,9 @@ def wipe_data() -> None:
     """Remove every row a test may have written, keeping reference data and roles."""
     session = db.session
     session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        # The events table refuses DELETE (append-only trigger); a test database may be wiped.
+        session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     session.execute(sa.text("UPDATE hazard SET merged_into_id = NULL"))
     session.execute(sa.text("UPDATE region SET parent_id = NULL"))
     for table in DATA_TABLES:

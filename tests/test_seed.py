@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -147,3 +148,40 @@ def test_demo_users_have_the_scope_the_brief_names(demo_app: Flask) -> None:
             enterprise = db.session.get(Enterprise, officer.enterprise_id)
             assert enterprise.township_id == inspector1.region_id
         assert officer1.enterprise_id != officer2.enterprise_id
+
+
+DEMO_USERS = ["admin", "district", "inspector1", "inspector2", "grid1", "officer1", "officer2"]
+
+
+def _signed_in(app: Flask, username: str) -> object:
+    client = app.test_client()
+    client.post("/login/", data={"username": username, "password": DEMO_PASSWORD})
+    return client
+
+
+@pytest.mark.parametrize("username", [*DEMO_USERS, "auditor"])
+def test_every_demo_role_opens_a_dashboard_with_figures(demo_app: Flask, username: str) -> None:
+    client = _signed_in(demo_app, username)
+    landing = client.get("/")  # type: ignore[attr-defined]
+    assert landing.headers["Location"].endswith("/dashboard/")
+    page = client.get("/dashboard/").get_data(as_text=True)  # type: ignore[attr-defined]
+    reported = re.search(r'data-figure="reported"[^>]*>\s*<span class="sl-count">(\d+)<', page)
+    assert reported and int(reported.group(1)) > 0
+
+
+def test_the_district_sees_a_ranking_of_the_demo_townships_for_several_months(
+    demo_app: Flask,
+) -> None:
+    client = _signed_in(demo_app, "district")
+    page = client.get("/ranking/").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert len(re.findall(r"<option value=\"\d{4}-\d{2}\"", page)) >= 5
+    assert len(re.findall(r"data-township=", page)) >= 4
+    assert re.search(r'class="sl-score"><b>\d+\.\d+</b>', page)
+
+
+def test_the_district_map_has_points_and_outlines(demo_app: Flask) -> None:
+    client = _signed_in(demo_app, "district")
+    hazards = client.get("/api/v1/map/hazards").get_json()  # type: ignore[attr-defined]
+    outlines = client.get("/api/v1/map/regions").get_json()  # type: ignore[attr-defined]
+    assert hazards["total"] > 100
+    assert len(outlines["features"]) >= 5  # the district and its townships

@@ -6,8 +6,12 @@ from flask import current_app
 from flask_appbuilder import AppBuilder
 
 from app.api import errors
+from app.api.dashboard import DashboardApi
 from app.api.exchange import ExchangeApi
+from app.api.hazard_map import MapApi
 from app.api.hazards import HazardApi
+from app.api.imports import LedgerImportApi
+from app.api.ranking import RankingApi
 from app.api.reference import CategoryApi, DeterminationArticleApi, EnterpriseApi, RegionApi
 from app.api.reports import ReportApi
 
@@ -18,6 +22,10 @@ API_CLASSES = (
     CategoryApi,
     DeterminationArticleApi,
     ReportApi,
+    LedgerImportApi,
+    DashboardApi,
+    RankingApi,
+    MapApi,
     ExchangeApi,
 )
 

@@ -31,6 +31,7 @@ from app.domain.scope import Actor
 from app.models import Attachment, Hazard, HazardEvent
 from app.services.attachments import IMAGE_TYPES, PDF_TYPE, file_path
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.public_reports import served_photo
 from app.services.scoping import attachment_for, hazard_for
 from app.services.transaction import session
 
@@ -279,9 +280,10 @@ class HazardApi(ScopedModelApi):
     @api_errors
     def attachment(self, pk: int, attachment_id: int) -> Response:
         found = attachment_for(current_actor(), attachment_id)
-        path = file_path(found)
-        if found.hazard_id != pk or not path.is_file():
+        if found.hazard_id != pk or not file_path(found).is_file():
             raise _attachment_not_found()
+        # A public reporter's photo reaches others only as a copy without EXIF.
+        path = served_photo(current_actor(), found)
         response = send_file(path, mimetype=found.content_type, max_age=0)
         response.headers["Content-Disposition"] = content_disposition(found)
         return response

@@ -250,3 +250,30 @@ def error_responses(*statuses: int) -> dict[str, Any]:
 
 def json_response(description: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def read_only_path(
+    api_spec: Any,
+    path: str,
+    tag: str,
+    summary: str,
+    parameters: list[dict[str, Any]],
+    answer: tuple[str, dict[str, Any]],
+) -> None:
+    """Document a GET endpoint answering JSON (with the usual 401/403/404/422 errors)."""
+    description, schema = answer
+    api_spec.path(
+        path=path,
+        operations={
+            "get": {
+                "summary": summary,
+                "tags": [tag],
+                "security": [{"jwt": []}],
+                "parameters": parameters,
+                "responses": {
+                    "200": json_response(description, schema),
+                    **error_responses(401, 403, 404, 422),
+                },
+            }
+        },
+    )

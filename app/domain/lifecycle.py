@@ -75,6 +75,8 @@ class Action(StrEnum):
     REMOVE_ATTACHMENT = "remove_attachment"
     # Written on the original ticket when a duplicate is merged into it.
     MERGED_IN = "merged_in"
+    # A ticket brought in from an office's Excel ledger (台账), in the state the ledger gives.
+    IMPORT = "import"
     # Written by the deadline sweep (as the system user), never fired by a person.
     OVERDUE = "overdue"
     ESCALATE = "escalate"
@@ -101,12 +103,13 @@ ACTION_LABELS = {
     Action.ADD_ATTACHMENT: N_("Add photos or documents"),
     Action.REMOVE_ATTACHMENT: N_("Remove attachment"),
     Action.MERGED_IN: N_("Duplicate merged in"),
+    Action.IMPORT: N_("Imported from a ledger"),
     Action.OVERDUE: N_("Marked overdue"),
     Action.ESCALATE: N_("Escalated"),
 }
 
 # Actions only the system writes; nobody can ask for them.
-SYSTEM_ACTIONS = frozenset({Action.MERGED_IN, Action.OVERDUE, Action.ESCALATE})
+SYSTEM_ACTIONS = frozenset({Action.MERGED_IN, Action.OVERDUE, Action.ESCALATE, Action.IMPORT})
 
 CREATING_ACTIONS = frozenset({Action.REPORT, Action.REPORT_FIXED})
 REPORTING_ROLES = (
@@ -294,7 +297,14 @@ CONFIRM_FIELDS = (
     COMMENT,
 )
 
-REJECT_FIELDS = (_f("reason", Kind.LONG_TEXT, N_("Reason")),)
+REJECT_FIELDS = (
+    _f(
+        "reason",
+        Kind.LONG_TEXT,
+        N_("Reason"),
+        help=N_("A public reporter reads this reason on the tracking page."),
+    ),
+)
 
 CONTROL_FIELDS = (
     _f("measures", Kind.MEASURES, N_("Control measures"), choices=ControlMeasureKind.values()),
@@ -1438,6 +1448,39 @@ class Placement:
     enterprise_id: int | None
     reported_by_id: int | None = None
 
+    @classmethod
+    def of(cls, place: Any, enterprise_id: int | None) -> Placement:
+        """The placement of anything located in the region tree (an enterprise, a region)."""
+        return cls(
+            district_id=place.district_id,
+            township_id=place.township_id,
+            village_id=place.village_id,
+            grid_id=place.grid_id,
+            enterprise_id=enterprise_id,
+        )
+
+
+def _new_ticket(
+    actor: Actor, placement: Placement, facts: Facts, discovered_at: datetime
+) -> dict[str, Any]:
+    """What every new ticket holds besides its substance: place, reporter, fresh counters."""
+    return {
+        "district_id": placement.district_id,
+        "township_id": placement.township_id,
+        "village_id": placement.village_id,
+        "grid_id": placement.grid_id,
+        "enterprise_id": placement.enterprise_id,
+        "reported_by_id": actor.user_id,
+        "discovered_at": discovered_at,
+        "reported_at": facts.now,
+        "responsible_unit": facts.default_responsible_unit,
+        "rework_count": 0,
+        "extension_count": 0,
+        "escalation_level": 0,
+        "overdue": False,
+        "overdue_days": 0,
+    }
+
 
 DEFAULT_SOURCE = {
     roles.GRID_MEMBER: Source.GRID_PATROL,
@@ -1505,21 +1548,8 @@ def decide_report(
         "nature": clean.get("nature"),
         "enforcement_document": clean.get("enforcement_document"),
         "source": source.value,
-        "district_id": placement.district_id,
-        "township_id": placement.township_id,
-        "village_id": placement.village_id,
-        "grid_id": placement.grid_id,
-        "enterprise_id": placement.enterprise_id,
-        "reported_by_id": actor.user_id,
         "discoverer_name": actor.name,
-        "discovered_at": discovered_at,
-        "reported_at": facts.now,
-        "responsible_unit": facts.default_responsible_unit,
-        "rework_count": 0,
-        "extension_count": 0,
-        "escalation_level": 0,
-        "overdue": False,
-        "overdue_days": 0,
+        **_new_ticket(actor, placement, facts, discovered_at),
     }
     if action is Action.REPORT_FIXED:
         return _decide_fixed(actor, clean, common, facts)
@@ -1614,6 +1644,137 @@ def _default_source(actor: Actor) -> Source:
         if actor.has_role(role):
             return source
     return Source.GRID_PATROL
+
+
+# --------------------------------------------------------------------------- import (create)
+
+# Who may bring in a ledger: those who confirm and close tickets in their area.
+IMPORTING_ROLES = (roles.TOWNSHIP_INSPECTOR, roles.DISTRICT_SUPERVISOR, roles.ADMIN)
+_CONFIRMED_STATES = frozenset(
+    {
+        State.CONFIRMED,
+        State.CONTROLLED,
+        State.RECTIFYING,
+        State.PENDING_VERIFICATION,
+        State.CLOSED,
+    }
+)
+_CONTROLLED_STATES = _CONFIRMED_STATES - {State.CONFIRMED}
+_PLANNED_STATES = _CONTROLLED_STATES - {State.CONTROLLED}
+
+
+def may_import(actor: Actor) -> bool:
+    """Whether ``actor``'s role may import hazard ledgers (within their own scope)."""
+    return actor.has_role(*IMPORTING_ROLES)
+
+
+def decide_import(
+    actor: Actor,
+    row: Mapping[str, Any],
+    placement: Placement,
+    facts: Facts,
+    provenance: Mapping[str, Any],
+    comment: str = "",
+) -> Decision:
+    """Check one ledger row and say what the imported ticket holds, in the ledger's state.
+
+    ``row`` holds the row's clean values (names already resolved to ids); the problems are
+    raised together as one InvalidError keyed by ledger column (``closed_on``, ``deadline`` …).
+    ``provenance`` (file, checksum, row) goes on the ticket's one "imported" event.
+    """
+    if not may_import(actor):
+        raise _forbidden(N_("Your role cannot import hazard ledgers."))
+    errors: dict[str, Message] = {}
+    if not ticket_in_scope(scope_of(actor), placement):
+        errors["region"] = Message(N_("This township is outside your area."))
+    state = State(row["state"])
+    grade = Grade(row.get("grade") or Grade.GENERAL)
+    discovered: date = row["discovered_at"]
+    deadline: date | None = row.get("deadline")
+    closed_on: date | None = row.get("closed_on")
+    today = _today(facts)
+    if discovered > today:
+        errors["discovered_at"] = Message(N_("The date cannot be in the future."))
+    if state in _CONFIRMED_STATES and state is not State.CLOSED and deadline is None:
+        errors["deadline"] = Message(
+            N_("A hazard in state %(state)s needs its rectification deadline."),
+            {"state": state.label},
+            ("state",),
+        )
+    if deadline is not None and deadline < discovered:
+        errors["deadline"] = Message(N_("The deadline is before the discovery date."))
+    if state in _CONFIRMED_STATES and not row.get("category_id"):
+        errors["category"] = Message(
+            N_("A hazard in state %(state)s needs its category."),
+            {"state": state.label},
+            ("state",),
+        )
+    if state is State.CLOSED:
+        if closed_on is None:
+            errors["closed_on"] = Message(N_("A closed hazard needs its close date."))
+        elif closed_on < discovered:
+            errors["closed_on"] = Message(N_("The close date is before the discovery date."))
+        elif closed_on > today:
+            errors["closed_on"] = Message(N_("The date cannot be in the future."))
+    if grade is Grade.MAJOR and state in _CONTROLLED_STATES and not row.get("control_measures"):
+        errors["control_measures"] = Message(
+            N_("A major hazard in state %(state)s needs its control measures."),
+            {"state": state.label},
+            ("state",),
+        )
+    if errors:
+        raise InvalidError(Message(N_("Some data is missing or invalid.")), errors)
+    discovered_at = end_of_local_day(discovered, facts.zone) if discovered < today else facts.now
+    terms = facts.sla_for(grade)
+    changes: dict[str, Any] = {
+        "state": state.value,
+        "grade": grade.value,
+        "title": row["title"],
+        "description": row["description"],
+        "address": row.get("address"),
+        "category_id": row.get("category_id"),
+        "nature": row.get("nature"),
+        "source": row.get("source") or _default_source(actor).value,
+        "ledger_no": row.get("ledger_no"),
+        "discoverer_name": row.get("discoverer") or actor.name,
+        "fixed_on_spot": False,
+        **_new_ticket(actor, placement, facts, discovered_at),
+    }
+    if state is State.REPORTED:
+        changes["confirm_due_at"] = facts.now + timedelta(hours=terms.confirm_hours)
+    if state in _CONFIRMED_STATES:
+        changes["confirmed_at"] = discovered_at
+        if deadline is not None:
+            changes["deadline"] = changes["original_deadline"] = end_of_local_day(
+                deadline, facts.zone
+            )
+    if state in _CONTROLLED_STATES:
+        changes["controlled_at"] = discovered_at
+    if state in _PLANNED_STATES:
+        changes["planned_at"] = discovered_at
+    if state is State.PENDING_VERIFICATION:
+        changes["submitted_at"] = facts.now
+        changes["review_due_at"] = facts.now + timedelta(days=terms.review_days)
+    if state is State.CLOSED and closed_on is not None:
+        changes["closed_at"] = end_of_local_day(closed_on, facts.zone)
+        changes["finished_on"] = closed_on
+        changes["review_date"] = closed_on
+        changes["review_result"] = "pass"
+    records = [
+        Record(
+            "control_measure",
+            {
+                "kind": ControlMeasureKind.OTHER.value,
+                "description": measure,
+                "recorded_by_id": actor.user_id,
+                "recorded_at": facts.now,
+            },
+        )
+        for measure in row.get("control_measures") or ()
+    ]
+    return Decision(
+        Action.IMPORT, None, state, changes, dict(provenance), comment=comment, records=records
+    )
 
 
 def is_open(state: str) -> bool:

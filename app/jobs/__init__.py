@@ -188,6 +188,34 @@ def monthly_registers() -> list[int]:
     return report_ids
 
 
+@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=(60, 300)))
+def import_ledger_job(import_id: int) -> dict[str, Any]:
+    """Import one checked hazard ledger (台账) as the user who uploaded it."""
+    from app.models import LedgerImport
+    from app.services.ledger_import import run_import, translators
+    from app.services.transaction import session
+
+    record = session().get(LedgerImport, import_id)
+    locale = (record.locale if record else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    done = run_import(import_id, translators(locale))
+    return {"import_id": done.id, "imported": done.imported_count, "errors": len(done.errors)}
+
+
+def queue_import(import_id: int) -> bool:
+    """Hand a ledger import to a worker; False when the job service cannot be reached."""
+    from app.services.background import enqueue
+
+    return enqueue(import_ledger_job, import_id) is not None
+
+
+@background_job(JobPolicy(timeout=30 * 60))
+def publish_risk_index() -> list[int]:
+    """On the 1st: last month's township risk-control index, for every district without it."""
+    from app.services.risk_index import publish_previous_month
+
+    return publish_previous_month()
+
+
 @background_job(JobPolicy(timeout=5 * 60, retry_intervals=(60, 300)))
 def deliver_webhooks() -> dict[str, int]:
     """Turn new changes into webhook deliveries, then queue one sender per subscriber (a slow
@@ -210,6 +238,23 @@ def deliver_to_subscriber(subscriber_id: int) -> int:
     from app.services.webhooks import deliver_due
 
     return deliver_due(subscriber_id)
+
+
+@background_job(JobPolicy(timeout=30 * 60))
+def write_day_anchors() -> list[str]:
+    """After midnight: the anchors of the finished days still without one (issue 13)."""
+    from app.services.proof import write_anchors
+
+    return [anchor.day.isoformat() for anchor in write_anchors()]
+
+
+@background_job(JobPolicy(timeout=2 * 60 * 60, retry_intervals=(60,)))
+def verification_job(run_id: int) -> dict[str, Any]:
+    """The check of every chain, attachment and anchor, for the proof screen."""
+    from app.services.verification import run_verification
+
+    run = run_verification(run_id)
+    return {"run_id": run.id, "broken": run.broken_count}
 
 
 def queue_report(report_id: int) -> bool:

@@ -10,40 +10,38 @@ from flask import Flask
 from redis import Redis
 from rq.cron import CronScheduler
 
-from app.jobs import deliver_webhooks, monthly_registers, policy_of, sweep_deadlines
+from app.jobs import (
+    deliver_webhooks,
+    monthly_registers,
+    policy_of,
+    publish_risk_index,
+    sweep_deadlines,
+    write_day_anchors,
+)
 
 
 def build_scheduler(app: Flask, connection: Redis, queue_name: str) -> CronScheduler:
-    """A CronScheduler with SafeLoop's schedule: the sweep (``SAFELOOP_SWEEP_CRON``) and the
-    monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``), both in UTC (RQ 2.x)."""
+    """A CronScheduler with SafeLoop's schedule: the sweep (``SAFELOOP_SWEEP_CRON``), the
+    monthly registers (``SAFELOOP_MONTHLY_REGISTER_CRON``), the township risk-control index
+    (``SAFELOOP_RISK_INDEX_CRON``), the webhook deliveries (``SAFELOOP_WEBHOOK_CRON``) and the
+    day anchors of the event chains (``SAFELOOP_ANCHOR_CRON``), all in UTC (RQ 2.x)."""
     scheduler = CronScheduler(connection=connection)
-    policy = policy_of(sweep_deadlines)
-    scheduler.register(
-        sweep_deadlines,
-        queue_name=queue_name,
-        cron=app.config["SAFELOOP_SWEEP_CRON"],
-        job_timeout=policy.timeout,
-        result_ttl=policy.result_ttl,
-        failure_ttl=policy.failure_ttl,
-    )
-    monthly = policy_of(monthly_registers)
-    scheduler.register(
-        monthly_registers,
-        queue_name=queue_name,
-        cron=app.config["SAFELOOP_MONTHLY_REGISTER_CRON"],
-        job_timeout=monthly.timeout,
-        result_ttl=monthly.result_ttl,
-        failure_ttl=monthly.failure_ttl,
-    )
-    webhooks = policy_of(deliver_webhooks)
-    scheduler.register(
-        deliver_webhooks,
-        queue_name=queue_name,
-        cron=app.config["SAFELOOP_WEBHOOK_CRON"],
-        job_timeout=webhooks.timeout,
-        result_ttl=webhooks.result_ttl,
-        failure_ttl=webhooks.failure_ttl,
-    )
+    for job, cron_setting in (
+        (sweep_deadlines, "SAFELOOP_SWEEP_CRON"),
+        (monthly_registers, "SAFELOOP_MONTHLY_REGISTER_CRON"),
+        (publish_risk_index, "SAFELOOP_RISK_INDEX_CRON"),
+        (deliver_webhooks, "SAFELOOP_WEBHOOK_CRON"),
+        (write_day_anchors, "SAFELOOP_ANCHOR_CRON"),
+    ):
+        policy = policy_of(job)
+        scheduler.register(
+            job,
+            queue_name=queue_name,
+            cron=app.config[cron_setting],
+            job_timeout=policy.timeout,
+            result_ttl=policy.result_ttl,
+            failure_ttl=policy.failure_ttl,
+        )
     return scheduler
 
 

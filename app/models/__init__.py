@@ -18,7 +18,11 @@ from app.models.hazard import (
     RectificationPlan,
     TicketSequence,
 )
+from app.models.ledger_import import LedgerImport
 from app.models.notification import Notification
+from app.models.oversight import RiskIndexRun, RiskIndexScore, RiskWeightSet
+from app.models.proof import ChainAnchor, VerificationRun
+from app.models.public_report import PublicReply, PublicReport
 from app.models.reference import Category, DeterminationArticle, DeterminationStandard, SlaPolicy
 from app.models.report import Report, Responsibility
 from app.models.territory import Enterprise, Region
@@ -28,6 +32,7 @@ __all__ = [
     "AppliedDeadlineStep",
     "Attachment",
     "Category",
+    "ChainAnchor",
     "ControlMeasure",
     "DeadlineSweep",
     "DeterminationArticle",
@@ -37,16 +42,23 @@ __all__ = [
     "ExtensionRequest",
     "Hazard",
     "HazardEvent",
+    "LedgerImport",
     "Notification",
+    "PublicReply",
+    "PublicReport",
     "RectificationPlan",
     "Region",
     "Report",
     "Responsibility",
+    "RiskIndexRun",
+    "RiskIndexScore",
+    "RiskWeightSet",
     "RobotChannel",
     "RobotDigest",
     "SlaPolicy",
     "TicketSequence",
     "UserScope",
+    "VerificationRun",
     "WebhookDelivery",
     "WebhookSubscriber",
 ]

@@ -51,7 +51,32 @@ class Hazard(Placed, Model):
             name="ck_hazard_supervision_level",
         ),
         sa.Index("ix_hazard_township_discovered", "township_id", "discovered_at"),
+        # An imported ledger row is matched again by its own number within its township.
+        sa.UniqueConstraint("township_id", "ledger_no", name="uq_hazard_township_ledger_no"),
         sa.Index("ix_hazard_state_deadline", "state", "deadline"),
+        # Covering index of the dashboard, the map and the ranking: their aggregates read
+        # only this (a fraction of the table's width), led by the period they filter on.
+        sa.Index(
+            "ix_hazard_oversight",
+            "reported_at",
+            "deleted_at",
+            "state",
+            "grade",
+            "overdue",
+            "district_id",
+            "township_id",
+            "village_id",
+            "grid_id",
+            "enterprise_id",
+            "reported_by_id",
+            "category_id",
+            "source",
+            "supervision_level",
+            "extension_count",
+            "rework_count",
+            "original_deadline",
+            "closed_at",
+        ),
         # The deadline sweep only ever looks at open tickets.
         sa.Index(
             "ix_hazard_open_deadline",
@@ -64,6 +89,8 @@ class Hazard(Placed, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     # Stable id for exchange with provincial platforms; never changes, never reused.
+    # The number the row had in the office's own Excel ledger (台账), for imported tickets.
+    ledger_no: Mapped[str | None] = mapped_column(sa.String(60))
     external_id: Mapped[str] = mapped_column(
         sa.String(36), unique=True, default=lambda: str(uuid.uuid4())
     )
@@ -111,7 +138,7 @@ class Hazard(Placed, Model):
     responsible_phone: Mapped[str | None] = mapped_column(sa.String(40))
 
     # Confirmation, control, plan
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ab_user.id"))
     confirm_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     control_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
@@ -162,6 +189,8 @@ class Hazard(Placed, Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Every transition touches this, so every transition bumps ``version``.
     last_event_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # The hash of the latest event (the head of the ticket's chain, app.domain.chain).
+    chain_head: Mapped[str | None] = mapped_column(sa.String(64))
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -213,6 +242,9 @@ class HazardEvent(Model):
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     # The ticket's version after this event.
     version: Mapped[int] = mapped_column()
+    # SHA-256 over the previous event's hash and this event's content (app.domain.chain).
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     hazard: Mapped[Hazard] = relationship(back_populates="events")
 

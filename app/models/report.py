@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -73,7 +73,12 @@ class Report(Placed, Model):
     status: Mapped[str] = mapped_column(sa.String(16), default="queued", index=True)
     progress: Mapped[int] = mapped_column(default=0)
     row_count: Mapped[int | None] = mapped_column()
-    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # SHA-256 of the whole file: the "check a file" screen recognises a register by it.
+    sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # SHA-256 of the data rows and the day anchor the file prints (app.services.proof).
+    rows_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    anchor_day: Mapped[date | None] = mapped_column(sa.Date)
+    anchor_hash: Mapped[str | None] = mapped_column(sa.String(64))
     stored_name: Mapped[str | None] = mapped_column(sa.String(255))
     size_bytes: Mapped[int | None] = mapped_column()
     font_note: Mapped[str | None] = mapped_column(sa.String(200))

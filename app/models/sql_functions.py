@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import GenericFunction
@@ -33,6 +34,36 @@ class days_between(GenericFunction[int]):
 
     type = sa.Integer()
     inherit_cache = True
+
+
+class hours_between(GenericFunction[float]):
+    """``hours_between(later_instant, earlier_instant)`` -> hours (a real number)."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+class whole_hours_between(GenericFunction[int]):
+    """``whole_hours_between(later_instant, earlier_instant)`` -> completed hours (floor)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+class cell_index(GenericFunction[int]):
+    """``cell_index(non_negative_value, size)`` -> FLOOR(value / size) as an integer."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(cell_index)
+def _cell_index(element: cell_index, compiler: SQLCompiler, **kw: Any) -> str:
+    value, size = (compiler.process(c, **kw) for c in element.clauses)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(FLOOR(({value}) / ({size})) AS INTEGER)"
+    # SQLite's CAST truncates, the same as FLOOR for the non-negative values given here.
+    return f"CAST(({value}) / ({size}) AS INTEGER)"
 
 
 @compiles(local_date, "postgresql")
@@ -61,6 +92,38 @@ def _days_between_sqlite(element: days_between, compiler: SQLCompiler, **kw: Any
         f"CAST(julianday({compiler.process(later, **kw)}) - "
         f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
     )
+
+
+def _hours(element: Any, compiler: SQLCompiler, **kw: Any) -> str:
+    """The span between the two instant arguments in (fractional) hours, per dialect."""
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    if compiler.dialect.name == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 3600.0)"
+    return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+
+
+@compiles(hours_between)
+def _hours_between(element: hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    return _hours(element, compiler, **kw)
+
+
+@compiles(whole_hours_between)
+def _whole_hours_between(element: whole_hours_between, compiler: SQLCompiler, **kw: Any) -> str:
+    # FLOOR on both (SQLite's CAST truncates, the same for the non-negative spans measured).
+    hours = _hours(element, compiler, **kw)
+    if compiler.dialect.name == "postgresql":
+        return f"CAST(FLOOR({hours}) AS INTEGER)"
+    return f"CAST({hours} AS INTEGER)"
+
+
+def _sqlite_from_hint(self: Any, table: Any, text: str | None) -> str | None:
+    return text
+
+
+# SQLAlchemy's SQLite dialect drops table hints (its compiler has no hook for them); SQLite
+# itself takes "FROM t INDEXED BY ix". Queries that need it say so with
+# ``.with_hint(table, "INDEXED BY …", "sqlite")``; other dialects never see the hint.
+SQLiteCompiler.get_from_hint_text = _sqlite_from_hint  # type: ignore[method-assign]
 
 
 @lru_cache(maxsize=8)

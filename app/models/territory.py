@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
@@ -40,6 +41,8 @@ class Region(Placed, Model):
     code: Mapped[str] = mapped_column(sa.String(20), unique=True)
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # The outline as a GeoJSON geometry (Polygon/MultiPolygon, WGS-84), drawn on the hazard map.
+    boundary: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
     parent: Mapped[Region | None] = relationship(
         remote_side="Region.id", foreign_keys=[parent_id], back_populates="children"

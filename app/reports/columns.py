@@ -36,6 +36,16 @@ HAZARD_COLUMNS = (
     Column("overdue_days", N_("Days overdue"), 0.6, "int"),
 )
 
+# An imported ledger uses the hazard list's columns (so an exported list imports as it is), plus
+# what only a ledger brings: its own number, the enterprise's credit code, a title, the close date.
+LEDGER_COLUMNS = (
+    *HAZARD_COLUMNS,
+    Column("ledger_no", N_("Ledger number"), 1.0),
+    Column("credit_code", N_("Unified social credit code"), 1.6),
+    Column("title", N_("Title"), 1.4),
+    Column("closed_on", N_("Closed on"), 1.3, "date"),
+)
+
 RECTIFICATION_COLUMNS = (
     Column("code", N_("Code"), 2.8),
     Column("measures", N_("Rectification measures"), 2.4),

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -157,7 +158,11 @@ class PdfRegister:
         )
         doc.addPageTemplates([PageTemplate(id="register", frames=[frame], onPage=self._decorate)])
         self.summary = summary
-        doc.build(_Flow(self._flowables(rows)), canvasmaker=_TotalPagesCanvas)
+        seal = getattr(self.heading, "seal", None)
+        doc.build(
+            _Flow(self._flowables(rows)),
+            canvasmaker=functools.partial(_TotalPagesCanvas, seal=seal),
+        )
         return note
 
     def _flowables(self, rows: Iterable[list[str]]) -> Iterator[Any]:
@@ -232,6 +237,10 @@ class PdfRegister:
         canvas.doForm("safeloop_total_pages")
         canvas.translate(12 * mm, 0)
         canvas.drawString(0, 0, after)
+        canvas.restoreState()
+        canvas.saveState()
+        canvas.translate(MARGIN, MARGIN - 5 * mm)
+        canvas.doForm("safeloop_seal")
         canvas.restoreState()
 
     def _draw_head(self, canvas: Canvas) -> None:
@@ -319,7 +328,12 @@ class _RowBlock(Flowable):
 
 
 class _TotalPagesCanvas(Canvas):
-    """Defines the "total pages" form once the last page is done."""
+    """Defines the "total pages" and the seal forms once the last page is done (the rows'
+    digest is only known then)."""
+
+    def __init__(self, *args: Any, seal: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._seal = seal
 
     def save(self) -> None:
         total = self.getPageNumber() - 1 if self._code == [] else self.getPageNumber()
@@ -327,5 +341,12 @@ class _TotalPagesCanvas(Canvas):
         font = FONT_NAME if FONT_NAME in pdfmetrics.getRegisteredFontNames() else FALLBACK_FONT
         self.setFont(font, 8)
         self.drawString(0, 0, str(max(total, 1)))
+        self.endForm()
+        self.beginForm("safeloop_seal")
+        if self._seal is not None:
+            self.setFont(font, 6)
+            self.drawString(0, 0, self._seal.footer())
+            self.setSubject(self._seal.footer())
+            self.setKeywords(self._seal.trailer())
         self.endForm()
         super().save()

@@ -130,13 +130,16 @@ def count_rows(list_name: str, actor: Actor, filters: ReportFilters) -> int:
     return int(session().execute(query.order_by(None)).scalar_one())
 
 
-def _label(vocabulary: Any, value: Any, translate: Translate) -> str:
-    if not value:
-        return ""
-    try:
-        return translate(vocabulary(value).label)
-    except ValueError:
-        return str(value)
+class Labels:
+    """Translated labels of one vocabulary, looked up once per register (not once per cell)."""
+
+    def __init__(self, vocabulary: Any, translate: Translate) -> None:
+        self._labels = {member.value: translate(member.label) for member in vocabulary}
+
+    def __call__(self, value: Any) -> str:
+        if not value:
+            return ""
+        return self._labels.get(value) or str(value)
 
 
 # --------------------------------------------------------------------------- hazard list
@@ -145,7 +148,43 @@ _TOWNSHIP = aliased(Region)
 _VILLAGE = aliased(Region)
 
 
-def _hazard_batches(actor: Actor, filters: ReportFilters) -> Iterator[list[Any]]:
+# What the registers read of a ticket: only these columns are fetched (every datetime column
+# costs a conversion per row), the hazard list's first, the rectification list's added.
+_HAZARD_FIELDS = (
+    "id",
+    "code",
+    "state",
+    "address",
+    "nature",
+    "grade",
+    "source",
+    "discoverer_name",
+    "discovered_at",
+    "description",
+    "supervision_level",
+    "supervising_org",
+    "supervision_doc_no",
+    "deadline",
+    "original_deadline",
+    "finished_on",
+    "closed_at",
+)
+_RECTIFICATION_FIELDS = (
+    *_HAZARD_FIELDS,
+    "funds_spent",
+    "responsible_unit",
+    "responsible_person",
+    "extension_count",
+    "reviewer_name",
+    "review_date",
+    "review_result",
+    "review_opinion",
+)
+
+
+def _hazard_batches(
+    actor: Actor, filters: ReportFilters, fields: tuple[str, ...] = _HAZARD_FIELDS
+) -> Iterator[list[Any]]:
     # The scope and filter conditions go straight into this query (not through a subquery of
     # ids, which SQLite re-evaluated for every batch). Batches follow the primary key: every
     # single-column index is ordered by (value, id), so "district_id = ? AND id > ? ORDER BY
@@ -154,7 +193,7 @@ def _hazard_batches(actor: Actor, filters: ReportFilters) -> Iterator[list[Any]]
     query = (
         # Plain columns, not ORM entities: nothing accumulates in the session's identity map.
         sa.select(
-            *Hazard.__table__.columns,
+            *(Hazard.__table__.c[name] for name in fields),
             Enterprise.name.label("enterprise_name"),
             _TOWNSHIP.name.label("township_name"),
             _VILLAGE.name.label("village_name"),
@@ -183,7 +222,10 @@ def hazard_rows(
     actor: Actor, filters: ReportFilters, translate: Translate
 ) -> Iterator[dict[str, Any]]:
     """Rows of the hazard list (隐患清单)."""
-    zone = clock.zone()
+    dates = _Dates()
+    nature, grade = Labels(Nature, translate), Labels(Grade, translate)
+    source, state = Labels(Source, translate), Labels(State, translate)
+    supervision_level = Labels(SupervisionLevel, translate)
     for batch in _hazard_batches(actor, filters):
         ids = [row.id for row in batch]
         measures: dict[int, list[str]] = defaultdict(list)
@@ -193,60 +235,67 @@ def hazard_rows(
             .order_by(ControlMeasure.id)
         ):
             measures[hazard_id].append(text)
-        for row in batch:
-            hazard: Any = row
-            late = _overdue_days(hazard)
+        for hazard in batch:
+            late = dates.overdue_days(hazard)
             supervision = ""
             if hazard.supervision_level:
                 supervision = " ".join(
                     part
                     for part in (
-                        _label(SupervisionLevel, hazard.supervision_level, translate),
-                        hazard.supervising_org or "",
-                        hazard.supervision_doc_no or "",
+                        supervision_level(hazard.supervision_level),
+                        hazard.supervising_org,
+                        hazard.supervision_doc_no,
                     )
                     if part
                 )
+            measures_taken = measures.get(hazard.id)
             yield {
                 "code": hazard.code,
-                "enterprise": row.enterprise_name or "",
-                "region": " ".join(n for n in (row.township_name, row.village_name) if n),
+                "enterprise": hazard.enterprise_name or "",
+                "region": " ".join(n for n in (hazard.township_name, hazard.village_name) if n),
                 "address": hazard.address or "",
-                "category": row.category_name or "",
-                "nature": _label(Nature, hazard.nature, translate),
-                "grade": _label(Grade, hazard.grade, translate),
-                "source": _label(Source, hazard.source, translate),
+                "category": hazard.category_name or "",
+                "nature": nature(hazard.nature),
+                "grade": grade(hazard.grade),
+                "source": source(hazard.source),
                 "discoverer": hazard.discoverer_name or "",
-                "discovered_at": local_date(hazard.discovered_at, zone),
+                "discovered_at": dates.local(hazard.discovered_at),
                 "description": hazard.description,
-                "control_measures": "；".join(measures.get(hazard.id, [])),
+                "control_measures": "；".join(measures_taken) if measures_taken else "",
                 "supervision": supervision,
-                "state": _label(State, hazard.state, translate),
-                "deadline": local_date(hazard.deadline, zone) if hazard.deadline else None,
+                "state": state(hazard.state),
+                "deadline": dates.local(hazard.deadline),
                 "overdue_days": late,
                 "_open": hazard.state in OPEN_STATES,
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,
-                "_on_time": _closed_on_time(hazard),
+                "_on_time": dates.closed_on_time(hazard),
             }
 
 
-def _overdue_days(hazard: Any) -> int:
-    if hazard.state not in OPEN_STATES or hazard.deadline is None:
-        return 0
-    return overdue_days(hazard.deadline, clock.now(), clock.zone())
+class _Dates:
+    """Local dates and deadline figures of one register, all against one "now" and zone."""
 
+    def __init__(self) -> None:
+        self.now = clock.now()
+        self.zone = clock.zone()
 
-def _closed_on_time(hazard: Any) -> bool | None:
-    """On time against the *original* deadline, so extensions do not flatter the rate."""
-    if hazard.state != State.CLOSED or hazard.original_deadline is None:
-        return None
-    finished = hazard.finished_on or (
-        local_date(hazard.closed_at, clock.zone()) if hazard.closed_at else None
-    )
-    if finished is None:
-        return None
-    return finished <= local_date(hazard.original_deadline, clock.zone())
+    def local(self, instant: datetime | None) -> date | None:
+        return local_date(instant, self.zone) if instant else None
+
+    def overdue_days(self, hazard: Any) -> int:
+        if hazard.state not in OPEN_STATES or hazard.deadline is None:
+            return 0
+        return overdue_days(hazard.deadline, self.now, self.zone)
+
+    def closed_on_time(self, hazard: Any) -> bool | None:
+        """On time against the *original* deadline, so extensions do not flatter the rate."""
+        if hazard.state != State.CLOSED or hazard.original_deadline is None:
+            return None
+        finished = hazard.finished_on or self.local(hazard.closed_at)
+        if finished is None:
+            return None
+        return bool(finished <= local_date(hazard.original_deadline, self.zone))
 
 
 # --------------------------------------------------------------------------- rectification list
@@ -256,9 +305,9 @@ def rectification_rows(
     actor: Actor, filters: ReportFilters, translate: Translate
 ) -> Iterator[dict[str, Any]]:
     """Rows of the rectification list (整改清单): one per ticket, with its latest plan."""
-    zone = clock.zone()
+    dates = _Dates()
     on_time_label, late_label = translate(N_("On time")), translate(N_("Late"))
-    for batch in _hazard_batches(actor, filters):
+    for batch in _hazard_batches(actor, filters, _RECTIFICATION_FIELDS):
         ids = [row.id for row in batch]
         plans: dict[int, Any] = {}
         for filed in session().execute(
@@ -269,8 +318,8 @@ def rectification_rows(
             plans[filed.hazard_id] = filed  # the latest plan wins
         for hazard in batch:
             plan = plans.get(hazard.id)
-            on_time = _closed_on_time(hazard)
-            late = _overdue_days(hazard)
+            on_time = dates.closed_on_time(hazard)
+            late = dates.overdue_days(hazard)
             if on_time is None and late > 0:
                 on_time = False
             yield {
@@ -283,9 +332,7 @@ def rectification_rows(
                 )
                 or "",
                 "responsible_leader": (plan.responsible_leader if plan else None) or "",
-                "planned_finish": plan.deadline
-                if plan
-                else (local_date(hazard.deadline, zone) if hazard.deadline else None),
+                "planned_finish": plan.deadline if plan else dates.local(hazard.deadline),
                 "actual_finish": hazard.finished_on,
                 "on_time": "" if on_time is None else (on_time_label if on_time else late_label),
                 "extensions": hazard.extension_count,
@@ -293,7 +340,7 @@ def rectification_rows(
                 "review_date": hazard.review_date,
                 "review_result": _review_result(hazard.review_result, translate),
                 "review_opinion": hazard.review_opinion or "",
-                "closed_at": local_date(hazard.closed_at, zone) if hazard.closed_at else None,
+                "closed_at": dates.local(hazard.closed_at),
                 "_open": hazard.state in OPEN_STATES,
                 "_overdue": late > 0,
                 "_closed": hazard.state == State.CLOSED,

@@ -19,6 +19,7 @@ import xlsxwriter
 
 from app.reports.columns import Column
 from app.reports.pdf import PdfRegister
+from app.reports.seal import Seal
 
 Translate = Callable[[str], str]
 Progress = Callable[[int], None]
@@ -60,6 +61,8 @@ class Heading:
     generated_at: str
     generated_by: str
     labels: dict[str, str] = field(default_factory=dict)
+    # Report id, rows digest and anchor, written into the file (issue 13).
+    seal: Seal | None = None
 
 
 def text_of(value: Any) -> str:
@@ -93,10 +96,12 @@ def write_csv(
 ) -> None:
     """CSV in UTF-8 with a BOM, so Chinese Windows Excel opens it as UTF-8."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
-    writer.writerow([translate(c.header) for c in columns])
+    csv.writer(text).writerow([translate(c.header) for c in columns])
+    writer = csv.writer(heading.seal.lines(text) if heading.seal else text)
     for row in rows:
         writer.writerow([text_of(row.get(c.key)) for c in columns])
+    if heading.seal:
+        text.write(heading.seal.trailer() + "\r\n")
     text.flush()
     text.detach()
 
@@ -121,23 +126,34 @@ def write_xlsx(
         sheet.set_column(index, index, max(10, round(column.width * 14)))
     sheet.freeze_panes(1, 0)
     sheet.write_row(0, 0, [translate(column.header) for column in columns], bold)
+    # The writer of each column is chosen once from its kind, not by testing every cell.
+    cells = [
+        (index, column.key, _cell_writer(sheet, column.kind, day))
+        for index, column in enumerate(columns)
+    ]
     keys = [column.key for column in columns]
+    seal = heading.seal
     for number, row in enumerate(rows, start=1):
-        for index, key in enumerate(keys):
+        if seal:
+            seal.values([row.get(key) for key in keys])
+        for index, key, write in cells:
             value = row.get(key)
-            if value is None or value == "":
-                continue
-            if isinstance(value, date) and not isinstance(value, datetime):
-                sheet.write_datetime(
-                    number, index, datetime.combine(value, datetime.min.time()), day
-                )
-            elif isinstance(value, Decimal):
-                sheet.write_number(number, index, float(value))
-            elif isinstance(value, int | float):
-                sheet.write_number(number, index, value)
-            else:
-                sheet.write_string(number, index, str(value))
+            if value is not None and value != "":
+                write(number, index, value)
+    if seal:
+        book.set_properties({"title": heading.title, "comments": seal.trailer()})
+        for name, value in seal.properties().items():
+            book.set_custom_property(name, value)
     book.close()
+
+
+def _cell_writer(sheet: Any, kind: str, day: Any) -> Callable[[int, int, Any], Any]:
+    """How one column's values go into the sheet: dates as real dates, figures as numbers."""
+    if kind == "date":
+        return lambda row, col, value: sheet.write_datetime(row, col, value, day)
+    if kind in ("int", "decimal"):
+        return lambda row, col, value: sheet.write_number(row, col, float(value))
+    return lambda row, col, value: sheet.write_string(row, col, str(value))
 
 
 def write_pdf(
@@ -152,9 +168,8 @@ def write_pdf(
     register = PdfRegister(
         heading, [translate(c.header) for c in columns], [c.width for c in columns]
     )
-    return register.write(
-        out, ([text_of(row.get(c.key)) for c in columns] for row in rows), summary
-    )
+    cells = ([text_of(row.get(c.key)) for c in columns] for row in rows)
+    return register.write(out, heading.seal.cells(cells) if heading.seal else cells, summary)
 
 
 def render(

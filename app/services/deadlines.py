@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.domain import roles
+from app.domain.chain import GENESIS, as_stored, event_hash
 from app.domain.deadlines import DEFAULT_TERMS, SlaTerms, local_date
 from app.domain.lifecycle import (
     DEADLINE_WATCHES,
@@ -61,6 +63,7 @@ from app.models.sql_functions import days_between
 from app.models.sql_functions import local_date as sql_local_date
 from app.services import clock
 from app.services.actors import system_actor
+from app.services.chain import advance_heads, event_content
 from app.services.lifecycle import apply_decision
 from app.services.sla import terms_lookup
 from app.services.transaction import atomic, session
@@ -302,53 +305,55 @@ def _escalate(steps: Sequence[DeadlineStep], actor: Actor, now: datetime, sweep_
             .execution_options(synchronize_session=False)
         )
     written = 0
+    heads: dict[int, str] = {}
     for index, step in enumerate(steps):
         assert step.action is not None
         seq = Hazard.version - _claimed_count(steps[index + 1 :], sweep_id)
-        events = sa.select(
-            Hazard.id,
-            seq,
-            sa.literal(step.action.value),
-            Hazard.state,
-            Hazard.state,
-            sa.literal(actor.user_id),
-            sa.literal(actor.name),
-            sa.literal(",".join(sorted(actor.roles))),
-            sa.literal(now, type_=HazardEvent.occurred_at.type),
-            sa.null(),
-            _json_literal(step.event_data),
-            seq,
-        ).where(_claimed(step, sweep_id))
-        written += _execute_counting(
-            sa.insert(HazardEvent).from_select(
-                [
-                    "hazard_id",
-                    "seq",
-                    "action",
-                    "from_state",
-                    "to_state",
-                    "actor_id",
-                    "actor_name",
-                    "actor_roles",
-                    "occurred_at",
-                    "comment",
-                    "data",
-                    "version",
-                ],
-                events,
-            )
+        claimed = sa.select(Hazard.id, seq.label("seq"), Hazard.state, Hazard.chain_head).where(
+            _claimed(step, sweep_id)
         )
+        events = [
+            _chained_event(row, step.action.value, actor, now, step.event_data, heads)
+            for row in current.execute(claimed.order_by(Hazard.id))
+        ]
+        if events:
+            # Hashed here, written in one executemany: the chain needs each ticket's head.
+            current.execute(sa.insert(HazardEvent), events)
+        written += len(events)
+    advance_heads(heads)
     # The ORM may hold tickets in the identity map; their version is stale now.
     current.expire_all()
     return written
 
 
-def _json_literal(value: dict[str, Any]) -> Any:
-    literal = sa.literal(value, type_=sa.JSON())
-    if session().get_bind().dialect.name == "postgresql":
-        # An untyped parameter in a SELECT list is text, and text does not cast to json.
-        return sa.cast(literal, postgresql.JSON())
-    return literal
+def _chained_event(
+    row: Any,
+    action: str,
+    actor: Actor,
+    now: datetime,
+    data: dict[str, Any],
+    heads: dict[int, str],
+) -> dict[str, Any]:
+    """One escalation event of ticket ``row`` as insert values, chained to the ticket's head
+    (its stored head, or the event this sweep wrote for it just before)."""
+    values: dict[str, Any] = {
+        "hazard_id": row.id,
+        "seq": row.seq,
+        "action": action,
+        "from_state": row.state,
+        "to_state": row.state,
+        "actor_id": actor.user_id,
+        "actor_name": actor.name,
+        "actor_roles": ",".join(sorted(actor.roles)),
+        "occurred_at": now,
+        "comment": None,
+        "data": as_stored(data),
+        "version": row.seq,
+    }
+    values["prev_hash"] = heads.get(row.id) or row.chain_head or GENESIS
+    values["hash"] = event_hash(values["prev_hash"], event_content(SimpleNamespace(**values)))
+    heads[row.id] = values["hash"]
+    return values
 
 
 # --------------------------------------------------------------------------- notifications

@@ -7,7 +7,7 @@ ticket, writes its event, bumps its version and marks the evidence it used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
+from app.domain.chain import GENESIS, as_stored, event_hash
 from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID, field_error
 from app.domain.lifecycle import (
@@ -48,6 +49,7 @@ from app.models import (
 )
 from app.services import clock
 from app.services.attachments import NewFile, check_file, store_file
+from app.services.chain import advance_head, event_content
 from app.services.scoping import hazard_for
 from app.services.sla import terms_lookup
 from app.services.ticket_codes import allocate_ticket_code
@@ -96,11 +98,13 @@ def report_hazard(
     files: Sequence[NewFile] = (),
     *,
     fixed_on_spot: bool = False,
+    on_created: Callable[[Hazard], None] | None = None,
 ) -> Hazard:
     """Report a new hazard (or one fixed on the spot) and return the saved ticket.
 
     ``files`` are the photos sent with the report; their kind says which requirement they
-    meet (a fix on the spot needs a before- and an after-photo).
+    meet (a fix on the spot needs a before- and an after-photo). ``on_created`` runs inside
+    the same transaction with the new ticket (e.g. to record a public report beside it).
     """
     action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
     for new_file in files:
@@ -130,11 +134,22 @@ def report_hazard(
             for provisional_id, f in zip(provisional, files, strict=True)
         }
         evidence = [stored[i] for i in decision.evidence_ids]
-        event = _write_event(
-            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}
+        _write_event(
+            actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}, evidence
         )
-        _mark_evidence(evidence, event)
+        if on_created is not None:
+            on_created(hazard)
         current.flush()
+    return hazard
+
+
+def import_ticket(actor: Actor, decision: Decision, township: Region, facts: Facts) -> Hazard:
+    """Insert a ticket decided by ``decide_import`` with its records and its "imported" event,
+    inside the caller's transaction (an import writes a batch of rows per transaction)."""
+    hazard = _insert_ticket(decision, township, facts)
+    for record in decision.records:
+        _write_record(hazard, record)
+    _write_event(actor, hazard, decision, decision.event_data)
     return hazard
 
 
@@ -175,13 +190,7 @@ def _placement(
     if place is None:
         return None, None, None
     township = current.get(Region, place.township_id) if place.township_id else None
-    placement = Placement(
-        district_id=place.district_id,
-        township_id=place.township_id,
-        village_id=place.village_id,
-        grid_id=place.grid_id,
-        enterprise_id=enterprise.id if enterprise else None,
-    )
+    placement = Placement.of(place, enterprise.id if enterprise else None)
     return placement, enterprise, township
 
 
@@ -332,6 +341,8 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     """Write a decision: ticket changes (version bump), rows, event, evidence, side events."""
     current = session()
     now = clock.now()
+    # Read before the ticket is touched: this SELECT would otherwise flush it (autoflush).
+    evidence = _unfrozen_evidence(decision.evidence_ids)
     for name, value in decision.changes.items():
         setattr(hazard, name, value)
     hazard.state = decision.to_state.value
@@ -339,12 +350,18 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
     # Even an event that changes nothing else (progress, at the same instant as the previous
     # one) must UPDATE the ticket, or its version would not move past the previous event's seq.
     flag_modified(hazard, "last_event_at")
+    # The event is hashed first, so that the ticket's new chain head goes into the same
+    # UPDATE … WHERE version = :seen that is the optimistic lock (one statement per event).
+    event = _chained_event(
+        actor, hazard, hazard.version + 1, evidence, **_event_fields(decision, decision.event_data)
+    )
+    hazard.chain_head = event.hash
     # Flush the ticket first: the UPDATE … WHERE version = :seen is the optimistic lock.
     current.flush()
+    assert hazard.version == event.seq
     for record in decision.records:
         _write_record(hazard, record)
-    event = _write_event(actor, hazard, decision, decision.event_data)
-    _mark_evidence(decision.evidence_ids, event)
+    _store_event(event, evidence)
     for side in decision.side_events:
         other = current.get(Hazard, side.hazard_id)
         if other is None:
@@ -352,21 +369,14 @@ def apply_decision(actor: Actor, hazard: Hazard, decision: Decision) -> HazardEv
         other.last_event_at = now
         flag_modified(other, "last_event_at")
         current.flush()
-        current.add(
-            HazardEvent(
-                hazard_id=other.id,
-                seq=other.version,
-                action=side.action.value,
-                from_state=other.state,
-                to_state=other.state,
-                actor_id=actor.user_id,
-                actor_name=actor.name,
-                actor_roles=",".join(sorted(actor.roles)),
-                occurred_at=now,
-                comment=side.comment,
-                data=dict(side.data),
-                version=other.version,
-            )
+        append_event(
+            actor,
+            other,
+            action=side.action.value,
+            from_state=other.state,
+            to_state=other.state,
+            comment=side.comment,
+            data=side.data,
         )
     return event
 
@@ -381,27 +391,110 @@ def _write_record(hazard: Hazard, record: Record) -> None:
         setattr(row, name, value)
 
 
+def _event_fields(decision: Decision, data: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "action": decision.action.value,
+        "from_state": decision.from_state.value if decision.from_state else None,
+        "to_state": decision.to_state.value,
+        "comment": decision.comment or None,
+        "data": data,
+    }
+
+
 def _write_event(
-    actor: Actor, hazard: Hazard, decision: Decision, data: Mapping[str, Any]
+    actor: Actor,
+    hazard: Hazard,
+    decision: Decision,
+    data: Mapping[str, Any],
+    evidence_ids: Sequence[int] = (),
 ) -> HazardEvent:
+    return append_event(actor, hazard, evidence_ids=evidence_ids, **_event_fields(decision, data))
+
+
+def append_event(
+    actor: Actor,
+    hazard: Hazard,
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    comment: str | None,
+    data: Mapping[str, Any],
+    evidence_ids: Sequence[int] = (),
+) -> HazardEvent:
+    """Append the event of the version a new (or just flushed) ``hazard`` is at, chained to
+    its head, and store the new head (a new report, the original ticket of a merge)."""
+    evidence = _unfrozen_evidence(evidence_ids)
+    event = _chained_event(
+        actor,
+        hazard,
+        hazard.version,
+        evidence,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        data=data,
+    )
+    _store_event(event, evidence)
+    advance_head(hazard, event.hash or "")
+    return event
+
+
+def _chained_event(
+    actor: Actor,
+    hazard: Hazard,
+    seq: int,
+    evidence: Sequence[tuple[int, str]],
+    *,
+    action: str,
+    from_state: str | None,
+    to_state: str,
+    comment: str | None,
+    data: Mapping[str, Any],
+) -> HazardEvent:
+    """The event of version ``seq`` of ``hazard``, hashed and linked to the ticket's head.
+
+    The head read here belongs to the version the ticket's UPDATE … WHERE version = :seen
+    checks, so no other writer can move it in between: the chain needs no lock of its own.
+    The SHA-256 of the attachments it freezes as evidence goes into its hash.
+    """
     # One event per version: the event's sequence number is the version it produced.
     event = HazardEvent(
         hazard_id=hazard.id,
-        seq=hazard.version,
-        action=decision.action.value,
-        from_state=decision.from_state.value if decision.from_state else None,
-        to_state=decision.to_state.value,
+        seq=seq,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
         actor_id=actor.user_id,
         actor_name=actor.name,
         actor_roles=",".join(sorted(actor.roles)),
         occurred_at=hazard.last_event_at,
-        comment=decision.comment or None,
-        data=dict(data),
-        version=hazard.version,
+        comment=comment,
+        data=as_stored(data),
+        version=seq,
     )
+    event.prev_hash = hazard.chain_head or GENESIS
+    event.hash = event_hash(event.prev_hash, event_content(event, evidence))
+    return event
+
+
+def _store_event(event: HazardEvent, evidence: Sequence[tuple[int, str]]) -> None:
     session().add(event)
     session().flush()
-    return event
+    _mark_evidence([attachment_id for attachment_id, _ in evidence], event)
+
+
+def _unfrozen_evidence(attachment_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """(id, SHA-256) of the attachments this event freezes (those not yet evidence)."""
+    if not attachment_ids:
+        return []
+    rows = session().execute(
+        sa.select(Attachment.id, Attachment.sha256).where(
+            Attachment.id.in_(list(attachment_ids)), Attachment.evidence_event_id.is_(None)
+        )
+    )
+    return [(row.id, row.sha256) for row in rows]
 
 
 def _mark_evidence(attachment_ids: Sequence[int], event: HazardEvent) -> None:
@@ -410,6 +503,6 @@ def _mark_evidence(attachment_ids: Sequence[int], event: HazardEvent) -> None:
         return
     session().execute(
         sa.update(Attachment)
-        .where(Attachment.id.in_(list(attachment_ids)), Attachment.evidence_event_id.is_(None))
+        .where(Attachment.id.in_(list(attachment_ids)))
         .values(evidence_event_id=event.id)
     )

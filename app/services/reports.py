@@ -24,8 +24,10 @@ from app.models import Enterprise, Region, Report
 from app.reports.columns import COLUMNS, TITLES
 from app.reports.queries import ROWS, ReportFilters, count_rows
 from app.reports.render import Heading, render
+from app.reports.seal import Seal
 from app.services import clock
 from app.services.actors import actor_for, display_name
+from app.services.proof import anchor_of, latest_anchor
 from app.services.scoping import scope_clause
 from app.services.transaction import atomic, session
 
@@ -224,6 +226,27 @@ def _progress_writer(report_id: int, total: int) -> Callable[[int], None]:
     return write
 
 
+def cutoff_day(report: Report) -> date | None:
+    """The last day a monthly register covers (its anchor is printed on it)."""
+    if not report.monthly_period:
+        return None
+    year, month = (int(part) for part in report.monthly_period.split("-"))
+    return previous_month(date(year + month // 12, month % 12 + 1, 1))[1]
+
+
+def _seal(report: Report) -> Seal:
+    """The report id and the anchor a register carries: its cut-off day's for a monthly
+    register, else the latest finished day's."""
+    day = cutoff_day(report)
+    anchor = anchor_of(day) if day else latest_anchor()
+    return Seal(
+        report.id,
+        anchor.day.isoformat() if anchor else "",
+        anchor.hash if anchor else "",
+        gettext("Report %(id)s · data rows SHA-256 %(rows)s · anchor %(anchor)s"),
+    )
+
+
 def produce_report(report_id: int) -> Report:
     """Build the file of a queued report: status and progress as it goes, SHA-256 at the end.
 
@@ -249,6 +272,7 @@ def produce_report(report_id: int) -> Report:
             translate = functools.lru_cache(maxsize=4096)(gettext)
             rows = ROWS[report.list_name](actor, filters, translate)
             heading = _heading(report, actor, display_name(requester))
+            heading.seal = _seal(report)
             summary, note = render(
                 report.format,
                 partial,
@@ -279,6 +303,9 @@ def produce_report(report_id: int) -> Report:
         progress=100,
         row_count=summary.total,
         sha256=digest.hexdigest(),
+        rows_sha256=heading.seal.rows_sha256,
+        anchor_day=date.fromisoformat(heading.seal.anchor_day) if heading.seal.anchor_day else None,
+        anchor_hash=heading.seal.anchor_hash or None,
         stored_name=target.name,
         size_bytes=target.stat().st_size,
         font_note=note,

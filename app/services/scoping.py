@@ -22,6 +22,7 @@ from app.domain.scope import (
     region_column,
     scope_of,
 )
+from app.domain.vocabulary import RegionLevel
 from app.models import Attachment, Category, DeterminationArticle, Enterprise, Hazard, Region
 from app.services.transaction import session
 
@@ -80,6 +81,13 @@ def enterprises_for(actor: Actor) -> sa.Select[Any]:
 def regions_for(actor: Actor) -> sa.Select[Any]:
     """The regions ``actor`` may see or choose."""
     return sa.select(Region).where(Region.active.is_(True), scope_clause(Region, scope_of(actor)))
+
+
+def public_townships() -> sa.Select[Any]:
+    """The townships a member of the public may name in a report: all active ones (no login)."""
+    return sa.select(Region).where(
+        Region.active.is_(True), Region.level == RegionLevel.TOWNSHIP.value
+    )
 
 
 def categories_for(actor: Actor) -> sa.Select[Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.models.sqla.filters import (
     FilterContains,
@@ -22,7 +23,10 @@ from flask_appbuilder.models.sqla.filters import (
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import lazy_gettext
 
+from app.domain.oversight import Figure
+from app.models import Hazard
 from app.services import clock
+from app.services.dashboard import figure_clause, region_clause
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -69,10 +73,58 @@ class FilterOnOrBeforeDay(BaseFilter):
         return query.filter(field < end)
 
 
+class FilterFigure(BaseFilter):
+    """Hazards counted by one dashboard figure (the same SQL condition the dashboard counts)."""
+
+    name = lazy_gettext("Dashboard figure")
+    arg_name = "fig"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        text = str(value or "").strip()
+        if not text:  # an emptied filter box filters nothing
+            return query
+        try:
+            figure = Figure(text)
+        except ValueError:
+            return query.filter(sa.false())
+        return query.filter(figure_clause(figure))
+
+
+class FilterInRegion(BaseFilter):
+    """Hazards located in a region of any level (district, township, village or grid)."""
+
+    name = lazy_gettext("In region")
+    arg_name = "inr"
+
+    def apply(self, query: Any, value: Any) -> Any:
+        text = str(value or "").strip()
+        if not text:
+            return query
+        try:
+            region_id = int(text)
+        except ValueError:
+            return query.filter(sa.false())
+        return query.filter(region_clause(region_id))
+
+
+# Extra filters per column, appended after FAB's own (so their URL indexes stay put):
+# the dashboard links to the hazard list with them.
+EXTRA_FILTERS: dict[str, list[type[BaseFilter]]] = {
+    "state": [FilterFigure],
+    "township": [FilterInRegion],
+}
+
+
 class SafeLoopFilterConverter(SQLAFilterConverter):
     """FAB's converter with equality for vocabularies, prefix for codes, days for instants."""
 
     def convert(self, col_name: str) -> Any:
+        filters = self._convert(col_name)
+        if col_name in EXTRA_FILTERS and self.datamodel.obj is Hazard:
+            filters = [*filters, *(f(col_name, self.datamodel) for f in EXTRA_FILTERS[col_name])]
+        return filters
+
+    def _convert(self, col_name: str) -> Any:
         if col_name in ENUMERATED_COLUMNS:
             filters: list[type[BaseFilter]] = [FilterEqual, FilterNotEqual]
         elif col_name in PREFIX_COLUMNS:

@@ -31,8 +31,9 @@ from app.domain.lifecycle import (
 from app.domain.vocabulary import OPEN_STATES, Grade, Nature, Source, State
 from app.models import Attachment, Hazard, HazardEvent
 from app.services import clock
-from app.services.attachments import file_path, thumbnail_path
+from app.services.attachments import thumbnail_path
 from app.services.lifecycle import fire_transition, report_hazard
+from app.services.public_reports import public_panel, served_photo
 from app.services.scoping import attachment_for, hazard_for, hazards_for
 from app.services.transaction import session
 from app.templating import localtime
@@ -47,6 +48,7 @@ from app.views.forms import (
     request_files,
     show_errors,
 )
+from app.views.hazard_map import map_config
 from app.views.scoped import SCOPE_FILTERS, ScopedModelView, current_actor
 
 # The report form asks three things first (title, description, place) plus a photo;
@@ -127,6 +129,9 @@ class HazardView(ScopedModelView):
         "deadline",
         "overdue_days",
         "discovered_at",
+        "reported_at",
+        "confirmed_at",
+        "closed_at",
     ]
     order_columns = ["code", "title", "grade", "state", "deadline", "overdue_days", "discovered_at"]
     base_order = ("reported_at", "desc")
@@ -143,6 +148,9 @@ class HazardView(ScopedModelView):
         "overdue_days": lazy_gettext("Days overdue"),
         "source": lazy_gettext("Source"),
         "discovered_at": lazy_gettext("Discovered on"),
+        "reported_at": lazy_gettext("Reported on"),
+        "confirmed_at": lazy_gettext("Confirmed on"),
+        "closed_at": lazy_gettext("Closed on"),
     }
     formatters_columns = {
         "grade": lambda value: _label(value, Grade),
@@ -193,6 +201,7 @@ class HazardView(ScopedModelView):
             events=events,
             attachments=attachments,
             actions=available_actions(actor, hazard),
+            public=public_panel(actor, hazard),
             action_labels=ACTION_LABELS,
             state_badge=_state_badge,
             label=_label,
@@ -210,7 +219,7 @@ class HazardView(ScopedModelView):
         if request.args.get("thumb") and found.content_type.startswith("image/"):
             return send_file(thumbnail_path(found), mimetype="image/jpeg", max_age=3600)
         return send_file(
-            file_path(found),
+            served_photo(current_actor(), found),
             mimetype=found.content_type,
             download_name=found.original_name,
             as_attachment=not found.content_type.startswith("image/"),
@@ -270,6 +279,7 @@ class HazardView(ScopedModelView):
             main_fields=REPORT_MAIN,
             loose_errors=loose,
             title=gettext("Report a hazard"),
+            map_config=map_config(),
         )
 
     @expose("/duplicates")

@@ -6,17 +6,19 @@ are also readable (scoped) by the roles that work with them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.models.sqla.filters import FilterEqual
 from flask_appbuilder.validators import Unique
 from flask_babel import gettext, lazy_gettext
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from app.domain.codes import credit_code_problem, normalise_credit_code
-from app.domain.errors import DomainError
+from app.domain.errors import DomainError, InvalidError
+from app.domain.geo import check_boundary
 from app.domain.vocabulary import CategoryKind, Grade, RegionLevel
 from app.models import (
     Category,
@@ -62,6 +64,19 @@ def credit_code_validator(form: Any, field: Any) -> None:
         raise ValidationError(problem.render(gettext))
 
 
+def boundary_validator(form: Any, field: Any) -> None:
+    """The outline must be GeoJSON the map can draw; the message is in the user's language."""
+    text = (field.data or "").strip()
+    if not text:
+        return
+    try:
+        check_boundary(json.loads(text))
+    except ValueError:
+        raise ValidationError(gettext("This is not valid JSON.")) from None
+    except InvalidError as refused:
+        raise ValidationError(refused.field_errors["boundary"].render(gettext)) from refused
+
+
 class RegionView(ScopedModelView):
     datamodel = SafeLoopInterface(Region)
     class_permission_name = "Region"
@@ -69,9 +84,17 @@ class RegionView(ScopedModelView):
     list_columns = ["code", "name", "level", "parent", "active"]
     search_columns = ["code", "name", "level", "parent"]
     add_columns = ["level", "parent", "name", "code", "sort_order"]
-    edit_columns = ["name", "code", "sort_order", "active"]
+    edit_columns = ["name", "code", "sort_order", "active", "boundary_geojson"]
     show_columns = ["code", "name", "level", "parent", "active"]
     base_order = ("code", "asc")
+    # The outline drawn on the hazard map, edited as GeoJSON text (checked before saving).
+    edit_form_extra_fields = {
+        "boundary_geojson": TextAreaField(
+            lazy_gettext("Outline (GeoJSON Polygon or MultiPolygon, WGS-84)"),
+            validators=[boundary_validator],
+            render_kw={"rows": 8},
+        )
+    }
     label_columns = {
         "code": lazy_gettext("Administrative code"),
         "name": lazy_gettext("Name"),
@@ -85,6 +108,16 @@ class RegionView(ScopedModelView):
 
     def pre_add(self, item: Region) -> None:
         DomainErrorAsValidation.check(place_region, item, item.parent)
+
+    def prefill_form(self, form: Any, pk: Any) -> None:
+        item = self.datamodel.get(pk)
+        if item is not None and item.boundary:
+            form.boundary_geojson.data = json.dumps(item.boundary, ensure_ascii=False)
+
+    def pre_update(self, item: Region) -> None:
+        super().pre_update(item)
+        text = (getattr(item, "boundary_geojson", None) or "").strip()
+        item.boundary = check_boundary(json.loads(text)) if text else None
 
 
 class EnterpriseView(ScopedModelView):

@@ -1,7 +1,7 @@
 """exchange: code mapping, webhook subscribers and deliveries, DingTalk/WeCom robots
 
 Revision ID: 0009_exchange
-Revises: 0003_deadlines_inbox
+Revises: 0007_event_chain
 Create Date: 2026-11-24 03:02:06.466990
 
 """
@@ -12,7 +12,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0009_exchange'
-down_revision = "0003_deadlines_inbox"
+down_revision = "0007_event_chain"
 branch_labels = None
 depends_on = None
 

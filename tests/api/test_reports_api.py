@@ -30,7 +30,8 @@ def test_a_register_is_asked_for_followed_and_downloaded(api: ApiUsers, world: W
     download = api.get("district", f"/api/v1/report/{report_id}/download")
     assert download.status_code == 200
     rows = list(csv.reader(io.StringIO(download.get_data().decode("utf-8-sig"))))
-    assert len(rows) == 2 and "乙厂隐患" not in download.get_data().decode("utf-8-sig")
+    # Header, one row, the seal line (issue 13).
+    assert len(rows) == 3 and "乙厂隐患" not in download.get_data().decode("utf-8-sig")
     for outsider in ("inspector_b", "officer_e1", "grid_b"):
         assert api.get(outsider, f"/api/v1/report/{report_id}").status_code == 404
         assert api.get(outsider, f"/api/v1/report/{report_id}/download").status_code == 404

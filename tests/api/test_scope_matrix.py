@@ -53,6 +53,7 @@ class Ids:
     category: int
     article: int
     report: int = 0
+    ledger_import: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,16 @@ def listed(user: str) -> int:
     return 200
 
 
+IMPORTERS = {"admin", "district", "inspector_a", "inspector_a2", "inspector_b"}
+
+
+def importer_sees(user: str) -> int:
+    if user not in IMPORTERS:
+        return 403
+    return 404 if user == "inspector_b" else 200
+
+
+READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 H = "/api/v1/hazard"
 PROBES: dict[tuple[str, str], Probe] = {
     ("HazardApi.get_list", "GET"): Probe("GET", lambda i: f"{H}/", listed),
@@ -148,6 +159,37 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     # Everyone may ask for a register (within their own scope); the empty body is refused.
     ("ReportApi.post", "POST"): Probe("POST", lambda i: "/api/v1/report/", lambda user: 422),
+    # Ledger import: township inspectors and the district (and Admin); an import made by
+    # inspector_a is seen in township A and above. A body without a file is refused (422).
+    ("LedgerImportApi.template", "GET"): Probe(
+        "GET", lambda i: "/api/v1/import/template", lambda user: 200 if user in IMPORTERS else 403
+    ),
+    ("LedgerImportApi.post", "POST"): Probe(
+        "POST", lambda i: "/api/v1/import/", lambda user: 422 if user in IMPORTERS else 403
+    ),
+    ("LedgerImportApi.get", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/import/{i.ledger_import}", importer_sees
+    ),
+    ("LedgerImportApi.errors", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/import/{i.ledger_import}/errors", importer_sees
+    ),
+    # Everyone reads the dashboard of their own scope; a region outside it does not exist.
+    ("DashboardApi.summary", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/dashboard/summary?region={i.region}", visible(SEES_GRID_A)
+    ),
+    # The published ranking (none in this district yet): readers get 404, others 403.
+    ("RankingApi.latest", "GET"): Probe(
+        "GET", lambda i: "/api/v1/ranking/latest", lambda u: 404 if u in READS_RANKING else 403
+    ),
+    ("RankingApi.month", "GET"): Probe(
+        "GET", lambda i: "/api/v1/ranking/2026-01", lambda u: 404 if u in READS_RANKING else 403
+    ),
+    # The hazard map: everyone, within scope; a region outside it does not exist.
+    ("MapApi.hazards", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/map/hazards?region={i.region}", visible(SEES_GRID_A)
+    ),
+    ("MapApi.enterprises", "GET"): Probe("GET", lambda i: "/api/v1/map/enterprises", listed),
+    ("MapApi.regions", "GET"): Probe("GET", lambda i: "/api/v1/map/regions", listed),
     # The change feed: integration accounts and those who read their whole region anyway.
     ("ExchangeApi.changes", "GET"): Probe(
         "GET",
@@ -201,6 +243,12 @@ def make_ids(world: World) -> Ids:
     requested = request_report(world["inspector_a"], "hazard", "csv")
     produce_report(requested.id)
     ids.report = requested.id
+    from app.services.ledger_import import check_ledger, store_ledger, translators
+    from tests.imports.sheets import ledger_row, workbook_bytes
+
+    ledger = store_ledger(world["inspector_a"], "台账.xlsx", workbook_bytes([ledger_row()]), "zh")
+    check_ledger(world["inspector_a"], ledger, translators("zh"))
+    ids.ledger_import = ledger.id
     session().commit()  # end the test's read transaction: the API writes in its own sessions
     return ids
 

@@ -59,13 +59,23 @@ def test_only_the_system_applies_deadline_steps() -> None:
 
 
 def test_the_scheduler_enqueues_the_sweep_on_the_configured_cron(ctx: Flask) -> None:
-    from app.jobs import deliver_webhooks, monthly_registers, sweep_deadlines
+    from app.jobs import (
+        deliver_webhooks,
+        monthly_registers,
+        publish_risk_index,
+        sweep_deadlines,
+        write_day_anchors,
+    )
     from app.jobs.scheduler import build_scheduler
 
     scheduler = build_scheduler(ctx, fakeredis.FakeStrictRedis(), "q")
-    job, monthly, webhooks = scheduler.get_jobs()
+    job, monthly, index, webhooks, anchors = scheduler.get_jobs()
+    assert index.func is publish_risk_index
+    assert index.cron == ctx.config["SAFELOOP_RISK_INDEX_CRON"]
     assert webhooks.func is deliver_webhooks
     assert webhooks.cron == ctx.config["SAFELOOP_WEBHOOK_CRON"]
+    assert anchors.func is write_day_anchors
+    assert anchors.cron == ctx.config["SAFELOOP_ANCHOR_CRON"]
     assert monthly.func is monthly_registers
     assert monthly.cron == ctx.config["SAFELOOP_MONTHLY_REGISTER_CRON"]
     assert job.func is sweep_deadlines

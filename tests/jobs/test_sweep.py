@@ -13,6 +13,7 @@ from app.domain.vocabulary import AttachmentKind, Grade, State
 from app.extensions import db
 from app.models import AppliedDeadlineStep, Hazard, HazardEvent, Notification
 from app.services.deadlines import apply_step_to_ticket, sweep_deadlines
+from app.services.proof import verify
 from tests.factories import SHANGHAI, World, confirm, fire, jpeg, report, to_rectifying
 from tests.jobs.conftest import Clock
 
@@ -71,6 +72,9 @@ def assert_versions_match_events(hazard_id: int) -> None:
     seqs = [seq for seq, _action, _data in events(hazard_id)]
     assert seqs == list(range(1, len(seqs) + 1))
     assert ticket(hazard_id).version == seqs[-1]
+    # The sweep's events are chained like any other (issue 13).
+    checked = verify()
+    assert checked.intact, [finding.render() for finding in checked.findings]
 
 
 def test_a_general_hazard_walks_past_each_deadline(world: World, frozen: Clock) -> None:

@@ -60,7 +60,10 @@ def produce(actor: Any, list_name: str, fmt: str, **filters: Any) -> tuple[Repor
 def csv_rows(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
-    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    # The last line is the register's seal (issue 13), a comment, not a data row.
+    assert rows[-1][0].startswith("# SafeLoop register")
+    return rows[:-1]
 
 
 def test_the_hazard_list_has_the_same_rows_in_every_format_as_on_screen() -> None:

@@ -23,8 +23,9 @@ from app.models import (
     WebhookDelivery,
     WebhookSubscriber,
 )
+from app.services.risk_index import ensure_default_weights
 from app.services.transaction import session
-from tests.factories import USERS, build_world, report
+from tests.factories import USERS, build_world, jpeg, report
 
 OK = "ok"  # 200, or a 302 back to the ticket (a transition one may not fire now)
 FORBIDDEN = 403
@@ -127,8 +128,53 @@ def report_item(user: str) -> Any:
     )
 
 
+def public_page(user: str) -> Any:
+    # The public report form and tracking lookup need no login and show nothing of a user.
+    return OK
+
+
+def no_such_code(user: str) -> Any:
+    return MISSING
+
+
+def public_reply(user: str) -> Any:
+    # The township's inspectors and the district answer the reporter of a township-A ticket.
+    if user in {"inspector_a", "inspector_a2", "district"}:
+        return OK
+    return MISSING if user == "inspector_b" else FORBIDDEN
+
+
+def public_reward(user: str) -> Any:
+    return OK if user == "district" else FORBIDDEN
+
+
+IMPORTERS = {"admin", "district", "inspector_a", "inspector_a2", "inspector_b"}
+
+
+def importer(user: str) -> Any:
+    return OK if user in IMPORTERS else FORBIDDEN
+
+
+def import_item(user: str) -> Any:
+    # A ledger inspector_a uploaded: township A, the district and admin see it.
+    if user not in IMPORTERS:
+        return FORBIDDEN
+    return MISSING if user == "inspector_b" else OK
+
+
 def admin_only(user: str) -> Any:
     return OK if user == "admin" else FORBIDDEN
+
+
+def proof_screen(user: str) -> Any:
+    return OK if user in {"admin", "auditor"} else FORBIDDEN
+
+
+def proof_run(user: str) -> Any:
+    # A run of the check is its requester's own (the auditor's, here).
+    if user not in {"admin", "auditor"}:
+        return FORBIDDEN
+    return OK if user == "auditor" else MISSING
 
 
 def hazard_list(user: str) -> Any:
@@ -161,14 +207,40 @@ EXPECTED: dict[str, Callable[[str], Any]] = {
     "ReportView.index": lambda user: OK,
     "ReportView.status": report_item,
     "ReportView.download": report_item,
+    "LedgerImportView.index": importer,
+    "LedgerImportView.template": importer,
+    "LedgerImportView.show": import_item,
+    "LedgerImportView.status": import_item,
+    "LedgerImportView.errors": import_item,
     "ResponsibilityView.list": responsibility_list,
     "ResponsibilityView.show": responsibility_item,
     "ResponsibilityView.add": enterprise_admin,
     "ResponsibilityView.edit": enterprise_admin_item,
+    "PublicReportView.report": public_page,
+    "PublicReportView.captcha": public_page,
+    "PublicTrackView.lookup": public_page,
+    "PublicTrackView.status": no_such_code,
+    "PublicReportStaffView.reply": public_reply,
+    "PublicReportStaffView.reward": public_reward,
+    # Everyone's first screen, showing their own scope.
+    "DashboardView.index": lambda user: OK,
+    # The published ranking: the district, the townships, auditors (no month published here).
+    "RankingView.index": lambda user: OK if user in READS_RANKING else FORBIDDEN,
+    "RankingView.month": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.township": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "RankingView.xlsx": lambda user: MISSING if user in READS_RANKING else FORBIDDEN,
+    "HazardMapView.index": lambda user: OK,
+    # Weight sets are added, never edited.
+    "RiskWeightSetView.edit": nobody,
     # The delivery log is written by the jobs only.
     "WebhookDeliveryView.add": nobody,
     "WebhookDeliveryView.edit": nobody,
+    "ProofView.index": proof_screen,
+    "ProofView.status": proof_run,
+    "ProofView.run": proof_screen,
+    "ProofView.check_file": proof_screen,
 }
+READS_RANKING = {"admin", "district", "auditor", "inspector_a", "inspector_a2", "inspector_b"}
 ADMIN_VIEWS = (
     "RegionView",
     "CategoryView",
@@ -176,6 +248,7 @@ ADMIN_VIEWS = (
     "DeterminationArticleView",
     "SlaPolicyView",
     "UserScopeView",
+    "RiskWeightSetView",
     "WebhookSubscriberView",
     "WebhookDeliveryView",
     "ExchangeCodeView",
@@ -185,8 +258,23 @@ ADMIN_VIEWS = (
 NOBODY_METHODS = {"delete", "download"}
 # POST only: action_post is tried in test_posting_to_someone_elses_ticket, request_list in
 # tests/reports (the Reports screen's form).
-SKIPPED_METHODS = {"action_post", "request_list"}
-OUR_VIEWS = ("HazardView", "EnterpriseView", "ResponsibilityView", "ReportView", *ADMIN_VIEWS)
+# check and run: tests/views/test_import_screen.py (the import screen's forms).
+SKIPPED_METHODS = {"action_post", "request_list", "check", "run", "compute"}
+OUR_VIEWS = (
+    "HazardView",
+    "EnterpriseView",
+    "ResponsibilityView",
+    "ReportView",
+    "PublicReportView",
+    "PublicTrackView",
+    "PublicReportStaffView",
+    "LedgerImportView",
+    "DashboardView",
+    "RankingView",
+    "HazardMapView",
+    "ProofView",
+    *ADMIN_VIEWS,
+)
 
 
 def our_endpoints(app: Flask) -> list[Any]:
@@ -223,10 +311,18 @@ def url_for_rule(rule: Any, ids: dict[str, int]) -> str:
             values["pk"] = ids[view]
         elif argument == "attachment_id":
             values["attachment_id"] = ids["attachment"]
+        elif argument == "report_id" and view == "PublicReportStaffView":
+            values["report_id"] = ids["public_report"]
         elif argument == "report_id":
             values["report_id"] = ids["report"]
+        elif argument == "import_id":
+            values["import_id"] = ids["import"]
+        elif argument == "run_id":
+            values["run_id"] = ids["run"]
         elif argument == "name":
             values["name"] = "confirm"
+        elif argument == "township_id":
+            values["township_id"] = ids["RegionView"]
         elif argument == "filename":
             values["filename"] = "x.jpg"
         else:
@@ -265,6 +361,25 @@ def test_scope_matrix_of_every_screen(
 
         township_report = request_report(world["inspector_a"], "hazard", "csv")
         produce_report(township_report.id)
+        from app.services.public_reports import submit_public_report
+
+        public = submit_public_report(
+            {
+                "description": "路边井盖缺失",
+                "township_id": world.township_a.id,
+                "address": "甲镇北路",
+                "consent": "yes",
+            },
+            [jpeg()],
+            "同意",
+        )
+        from app.services.ledger_import import check_ledger, store_ledger, translators
+        from tests.imports.sheets import ledger_row, workbook_bytes
+
+        ledger = store_ledger(
+            world["inspector_a"], "台账.xlsx", workbook_bytes([ledger_row()]), "zh"
+        )
+        check_ledger(world["inspector_a"], ledger, translators("zh"))
         subscriber = WebhookSubscriber(name="省平台", url="http://127.0.0.1:9/", secret="x")
         session().add(subscriber)
         session().flush()
@@ -285,7 +400,11 @@ def test_scope_matrix_of_every_screen(
         )
         session().add(robot)
         session().commit()
+        from app.services.verification import request_verification
+
+        run = request_verification(world["auditor"])
         ids = {
+            "import": ledger.id,
             "HazardView": hazard.id,
             "EnterpriseView": world.e1.id,
             "attachment": attachment.id,
@@ -297,10 +416,14 @@ def test_scope_matrix_of_every_screen(
             "UserScopeView": world["officer_e1"].user_id,
             "ResponsibilityView": duty.id,
             "report": township_report.id,
+            "PublicReportStaffView": public.hazard_id,
+            "public_report": public.id,
+            "RiskWeightSetView": ensure_default_weights().id,
             "WebhookSubscriberView": subscriber.id,
             "WebhookDeliveryView": delivery.id,
             "ExchangeCodeView": exchange_code.id if exchange_code else 0,
             "RobotChannelView": robot.id,
+            "run": run.id,
         }
     rules = [r for r in our_endpoints(screens) if "GET" in r.methods and expectation(r.endpoint)]
     failures = []
