@@ -21,7 +21,10 @@ from app.services.exchange import (
     DEFAULT_PAGE,
     MAX_PAGE,
     PERIOD_FORMATS,
+    START,
+    Cursor,
     changes_for,
+    decode_cursor,
     page_json,
     write_period_file,
 )
@@ -40,6 +43,18 @@ def _whole_number(name: str, default: int, message: str) -> int:
     if not raw.isdigit():
         raise InvalidError(invalid_data_message(), {name: Message(message)})
     return int(raw)
+
+
+def _cursor() -> Cursor:
+    """``since``: a cursor from a previous answer (also an old plain entry id); none: the start."""
+    raw = request.args.get("since", "").strip()
+    if not raw:
+        return START
+    try:
+        return decode_cursor(raw)
+    except ValueError:
+        message = N_("The cursor must be the value of next or cursor from a previous answer.")
+        raise InvalidError(invalid_data_message(), {"since": Message(message)}) from None
 
 
 def _period() -> tuple[date, date, str]:
@@ -74,9 +89,7 @@ class ExchangeApi(BaseApi):
     @permission_name("get")
     @api_errors
     def changes(self) -> Response:
-        since = _whole_number(
-            "since", 0, N_("The cursor must be a whole number from a previous answer.")
-        )
+        since = _cursor()
         limit = _whole_number("limit", DEFAULT_PAGE, N_("The limit must be a whole number."))
         return reply(200, page_json(changes_for(current_actor(), since, limit)))
 
@@ -99,7 +112,7 @@ class ExchangeApi(BaseApi):
         change = {
             "type": "object",
             "properties": {
-                "cursor": {"type": "integer"},
+                "cursor": {"type": "string"},
                 "action": {"type": "string"},
                 "occurred_at": {"type": "string", "nullable": True},
                 "version": {"type": "integer"},
@@ -111,7 +124,7 @@ class ExchangeApi(BaseApi):
             "type": "object",
             "properties": {
                 "changes": {"type": "array", "items": change},
-                "next": {"type": "integer"},
+                "next": {"type": "string"},
             },
             "required": ["changes", "next"],
         }
@@ -126,7 +139,9 @@ class ExchangeApi(BaseApi):
                         {
                             "name": "since",
                             "in": "query",
-                            "schema": {"type": "integer", "minimum": 0},
+                            "description": "An opaque cursor: next (or a change's cursor) "
+                            "from a previous answer; none for the start",
+                            "schema": {"type": "string"},
                         },
                         {
                             "name": "limit",

@@ -1,8 +1,7 @@
 """Exchange with other systems: code mapping, webhook subscribers and their delivery log.
 
-Also the change feed's ordering rule (see :func:`lock_change_feed`): every transaction that
-writes tickets or their events takes one lock before its first such write, so timeline entries
-get their ids in commit order and a reader that sees entry N has seen every entry before it.
+The change feed's order is a column of the timeline (``HazardEvent.txid``); see
+:mod:`app.services.exchange`.
 """
 
 from __future__ import annotations
@@ -12,15 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_appbuilder import Model
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.hazard import Hazard, HazardEvent
 from app.models.types import UTCDateTime, utcnow
-
-# pg_advisory_xact_lock key of the change feed ("SafeLoop feed").
-FEED_LOCK_KEY = 0x5AFE_F00D
-TICKET_WRITES = "safeloop_ticket_writes"
-_TICKET_TABLES = {Hazard.__tablename__, HazardEvent.__tablename__}
 
 
 class ExchangeCode(Model):
@@ -50,7 +43,9 @@ class WebhookSubscriber(Model):
     region_id: Mapped[int | None] = mapped_column(sa.ForeignKey("region.id"), index=True)
     secret: Mapped[str] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
-    # The last timeline entry turned into deliveries (the subscriber follows the change feed).
+    # The change feed's position up to which entries were turned into deliveries: the last
+    # entry's (txid, id) (app.services.exchange; the subscriber follows the change feed).
+    last_event_txid: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     last_event_id: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pause_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -92,38 +87,6 @@ class WebhookDelivery(Model):
 
     subscriber: Mapped[WebhookSubscriber] = relationship()
     hazard: Mapped[Any] = relationship("Hazard")
-
-
-# --------------------------------------------------------------------------- feed order
-
-
-def lock_change_feed(session: Session) -> None:
-    """Take the change feed's lock for the rest of the session's transaction.
-
-    On PostgreSQL an advisory transaction lock, re-entrant and released at commit or rollback;
-    SQLite lets one writer at a time write anyway. Holding it from before the first ticket
-    write until commit means timeline ids are handed out in commit order.
-    """
-    session.info[TICKET_WRITES] = True
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": FEED_LOCK_KEY})
-
-
-@sa.event.listens_for(Session, "before_flush")
-def _lock_before_ticket_flush(session: Session, _context: Any, _instances: Any) -> None:
-    if any(isinstance(o, Hazard | HazardEvent) for o in (*session.new, *session.dirty)):
-        lock_change_feed(session)
-
-
-@sa.event.listens_for(Session, "do_orm_execute")
-def _lock_before_ticket_statement(state: Any) -> None:
-    # Set-based writes (the deadline sweep's UPDATE hazard / INSERT hazard_event … SELECT).
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _TICKET_TABLES:
-        lock_change_feed(state.session)
 
 
 class RobotChannel(Model):

@@ -231,7 +231,11 @@ class HazardEvent(Model):
     """One entry of a ticket's timeline. Append-only: never updated, never deleted."""
 
     __tablename__ = "hazard_event"
-    __table_args__ = (sa.UniqueConstraint("hazard_id", "seq", name="uq_hazard_event_seq"),)
+    __table_args__ = (
+        sa.UniqueConstraint("hazard_id", "seq", name="uq_hazard_event_seq"),
+        # The change feed reads in (txid, id) order (app.services.exchange).
+        sa.Index("ix_hazard_event_feed", "txid", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hazard_id: Mapped[int] = mapped_column(sa.ForeignKey("hazard.id"))
@@ -250,6 +254,11 @@ class HazardEvent(Model):
     # SHA-256 over the previous event's hash and this event's content (app.domain.chain).
     prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
     hash: Mapped[str | None] = mapped_column(sa.String(64))
+    # The change feed's position (app.services.exchange): on PostgreSQL the id of the writing
+    # transaction, raised to the ticket's previous event's txid if that is higher, set by the
+    # trigger of migration 0009 (hazard_event_feed_txid); 0 on SQLite and for events written
+    # before that migration.
+    txid: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
 
     hazard: Mapped[Hazard] = relationship(back_populates="events")
 

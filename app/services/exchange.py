@@ -1,10 +1,21 @@
 """The change feed and the exchange record (the national data specification's field set).
 
-Every change of a ticket writes one timeline entry (``hazard_event``), and every transaction
-that writes tickets holds the feed lock from before its first write until it commits
-(``app.models.exchange.lock_change_feed``). Timeline ids are therefore handed out in commit
-order: whoever sees entry N sees every entry below N that will ever exist. The cursor is an
-entry id, and a page is simply "the entries above the cursor".
+Every change of a ticket writes one timeline entry (``hazard_event``). The feed reads the
+entries in (txid, id) order, and its cursor is the last entry's (txid, id), opaque to clients.
+
+On PostgreSQL ``txid`` is the id of the transaction that wrote the entry (set by a trigger,
+raised to the ticket's previous event's txid so that a ticket's events stay in their order;
+see migration 0009). Transactions commit in any order, so a page only takes the entries whose
+txid lies below the reading snapshot's xmin, the oldest transaction still running: every
+transaction below it has finished, and any entry written later has a txid of at least xmin,
+so it lands after the cursor, never before. Entries of running transactions (and of those
+that committed after an older one that still runs) are held back until it finishes, never
+skipped. Writers take no lock for this: transitions on different tickets never wait for each
+other. On SQLite txid stays 0 and id order is commit order (one writer at a time, ids
+allocated inside the write transaction).
+
+A cursor from before the change (a plain entry id N) still works: it is (0, N), and entries
+written before migration 0009 have txid 0.
 
 A page returns each ticket at its current version, once: an entry whose ticket has moved on
 since is skipped, because the entry of the newer version lies further on and will be read
@@ -60,11 +71,37 @@ class Entry:
     version: int
 
 
+Cursor = tuple[int, int]
+"""A position in the feed: the last entry's (txid, id); (0, 0) is the start."""
+
+START: Cursor = (0, 0)
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """The cursor as the API gives it out (clients pass it back as it is)."""
+    return f"{cursor[0]}-{cursor[1]}"
+
+
+def decode_cursor(raw: str) -> Cursor:
+    """A cursor from :func:`encode_cursor`, or a plain entry id of the old API (which is the
+    position (0, id): entries written before the txid column have txid 0).
+
+    Raises ValueError for anything else.
+    """
+    raw = raw.strip()
+    parts = raw.split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError(f"not a change feed cursor: {raw!r}")
+    if len(parts) == 1:
+        return (0, int(parts[0]))
+    return (int(parts[0]), int(parts[1]))
+
+
 @dataclass(frozen=True)
 class Change:
     """One entry of the feed: the timeline entry and its ticket as it is now."""
 
-    cursor: int
+    cursor: Cursor
     event: Entry
     hazard: Hazard
 
@@ -72,7 +109,7 @@ class Change:
 @dataclass(frozen=True)
 class ChangePage:
     changes: list[Change]
-    next_cursor: int
+    next_cursor: Cursor
 
 
 def code_map() -> dict[tuple[str, str], str]:
@@ -81,36 +118,95 @@ def code_map() -> dict[tuple[str, str], str]:
     return {(kind, value): code for kind, value, code in rows}
 
 
-def _window_end(since: int, limit: int) -> int | None:
-    """The id of the ``limit``-th timeline entry above ``since`` (or the last one)."""
+def feed_horizon() -> int | None:
+    """The txid below which every entry is final (PostgreSQL: the current snapshot's xmin,
+    the oldest transaction still running); None on SQLite, where every committed entry is.
+
+    Read it before anything in the transaction writes or locks rows (its own id would hold
+    the horizon back). A horizon read earlier stays valid for later statements: the entries
+    below it were committed before it was read.
+    """
+    current = session()
+    if current.get_bind().dialect.name != "postgresql":
+        return None
+    horizon = current.execute(
+        sa.text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+    ).scalar_one()
+    return int(horizon)
+
+
+def _after(since: Cursor, horizon: int | None) -> sa.ColumnElement[bool]:
+    """Entries after ``since`` in feed order that are final below ``horizon``."""
+    after = sa.tuple_(HazardEvent.txid, HazardEvent.id) > sa.tuple_(
+        sa.literal(since[0], sa.BigInteger), sa.literal(since[1], sa.BigInteger)
+    )
+    if horizon is None:
+        return after
+    return sa.and_(after, HazardEvent.txid < horizon)
+
+
+def _window_end(since: Cursor, limit: int, horizon: int | None) -> Cursor | None:
+    """The position of the ``limit``-th final entry after ``since`` (or of the last one)."""
     window = (
-        sa.select(HazardEvent.id)
-        .where(HazardEvent.id > since)
-        .order_by(HazardEvent.id)
+        sa.select(HazardEvent.txid, HazardEvent.id)
+        .where(_after(since, horizon))
+        .order_by(HazardEvent.txid, HazardEvent.id)
         .limit(limit)
         .subquery()
     )
-    end: int | None = session().execute(sa.select(sa.func.max(window.c.id))).scalar_one()
-    return end
+    row = (
+        session()
+        .execute(
+            sa.select(window.c.txid, window.c.id)
+            .order_by(window.c.txid.desc(), window.c.id.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return None if row is None else (int(row[0]), int(row[1]))
+
+
+def feed_head() -> Cursor:
+    """The position of the newest final entry: a reader starting there gets what comes next."""
+    horizon = feed_horizon()
+    query = sa.select(HazardEvent.txid, HazardEvent.id)
+    if horizon is not None:
+        query = query.where(HazardEvent.txid < horizon)
+    row = (
+        session()
+        .execute(query.order_by(HazardEvent.txid.desc(), HazardEvent.id.desc()).limit(1))
+        .first()
+    )
+    return START if row is None else (int(row[0]), int(row[1]))
 
 
 def entries_after(
-    scope: Scope, since: int, limit: int, *, latest_only: bool = False
-) -> tuple[list[Change], int]:
-    """The timeline entries of the next window above ``since`` whose ticket lies in ``scope``
-    (with ``latest_only``: only those the ticket is still at), oldest first; and the window's
-    end, the next cursor.
+    scope: Scope,
+    since: Cursor,
+    limit: int,
+    *,
+    latest_only: bool = False,
+    horizon: int | None = None,
+) -> tuple[list[Change], Cursor]:
+    """The timeline entries of the next window after ``since`` whose ticket lies in ``scope``
+    (with ``latest_only``: only those the ticket is still at), in feed order; and the
+    window's end, the next cursor.
 
-    The window is fixed first (the next ``limit`` entries, whatever their scope) so that the
-    cursor moves on even through entries the reader may not see.
+    ``horizon`` is :func:`feed_horizon`, read here unless the caller read it earlier. The
+    window is fixed first (the next ``limit`` final entries, whatever their scope) so that
+    the cursor moves on even through entries the reader may not see.
     """
-    end = _window_end(since, limit)
+    if horizon is None:
+        horizon = feed_horizon()
+    end = _window_end(since, limit, horizon)
     if end is None:
         return [], since
-    # Entries up to ``end`` were all committed when ``end`` was read (commit order), so this
-    # second statement sees exactly the same entries, and tickets at least as new.
+    # Entries up to ``end`` are below the horizon: their transactions had finished before
+    # ``end`` was read, so this second statement sees exactly the same entries, and tickets
+    # at least as new.
     query = (
         sa.select(
+            HazardEvent.txid,
             HazardEvent.id,
             HazardEvent.action,
             HazardEvent.to_state,
@@ -119,22 +215,29 @@ def entries_after(
             Hazard,
         )
         .join(Hazard, Hazard.id == HazardEvent.hazard_id)
-        .where(HazardEvent.id > since, HazardEvent.id <= end, scope_clause(Hazard, scope))
-        .order_by(HazardEvent.id)
+        .where(
+            _after(since, horizon),
+            sa.tuple_(HazardEvent.txid, HazardEvent.id)
+            <= sa.tuple_(sa.literal(end[0], sa.BigInteger), sa.literal(end[1], sa.BigInteger)),
+            scope_clause(Hazard, scope),
+        )
+        .order_by(HazardEvent.txid, HazardEvent.id)
         .options(*_RECORD_LOADS)
     )
     if latest_only:
         query = query.where(HazardEvent.version == Hazard.version)
     changes = [
         Change(
-            row.id, Entry(row.id, row.action, row.to_state, row.occurred_at, row.version), row[5]
+            (row.txid, row.id),
+            Entry(row.id, row.action, row.to_state, row.occurred_at, row.version),
+            row[6],
         )
         for row in session().execute(query)
     ]
     return changes, end
 
 
-def changes_for(actor: Actor, since: int = 0, limit: int = DEFAULT_PAGE) -> ChangePage:
+def changes_for(actor: Actor, since: Cursor = START, limit: int = DEFAULT_PAGE) -> ChangePage:
     """The tickets ``actor`` may see that changed after cursor ``since``: one page, oldest
     first, each ticket at its current version (see the module's docstring)."""
     limit = max(1, min(int(limit), MAX_PAGE))
@@ -238,7 +341,7 @@ def exchange_record(hazard: Hazard, codes: CodeMap) -> dict[str, Any]:
 def change_json(change: Change, codes: CodeMap) -> dict[str, Any]:
     """One feed entry as the API sends it."""
     return {
-        "cursor": change.cursor,
+        "cursor": encode_cursor(change.cursor),
         "action": change.event.action,
         "occurred_at": _instant(change.event.occurred_at),
         "version": change.hazard.version,
@@ -250,7 +353,7 @@ def page_json(page: ChangePage) -> dict[str, Any]:
     codes = code_map()
     return {
         "changes": [change_json(c, codes) for c in page.changes],
-        "next": page.next_cursor,
+        "next": encode_cursor(page.next_cursor),
     }
 
 

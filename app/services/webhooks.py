@@ -6,10 +6,13 @@ subscriber cannot slow anyone's work):
 
 1. :func:`dispatch` turns the timeline entries after a subscriber's cursor into deliveries
    (one per entry the subscriber asked for, with its body fixed and signed once), and moves
-   the cursor, in one transaction. The feed's commit order means no entry slips by.
+   the cursor, in one transaction. The feed's order (app.services.exchange: entries are
+   taken only once every transaction below the snapshot's horizon has finished) means no
+   entry slips by.
 2. :func:`deliver_due` posts the due deliveries, oldest first. A delivery waits while an
-   earlier one of the same ticket is not delivered (order per ticket), is claimed before it is
-   sent (one sender only) and is never sent again once delivered. A failure is retried after
+   earlier one of the same ticket (a lower entry id: a ticket's chain) is not delivered
+   (order per ticket), is claimed before it is sent (one sender only) and is never sent
+   again once delivered. A failure is retried after
    base · 2^(attempts-1) seconds; after the last attempt the delivery fails and the
    subscriber is paused, with a notice in the admins' inbox.
 """
@@ -43,9 +46,17 @@ from app.domain.exchange import (
 )
 from app.domain.scope import EVERYTHING, RegionRule, Scope
 from app.domain.vocabulary import RegionLevel
-from app.models import HazardEvent, Notification, WebhookDelivery, WebhookSubscriber
+from app.models import Notification, WebhookDelivery, WebhookSubscriber
 from app.services import clock
-from app.services.exchange import Change, code_map, entries_after, exchange_record
+from app.services.exchange import (
+    Change,
+    Cursor,
+    code_map,
+    entries_after,
+    exchange_record,
+    feed_head,
+    feed_horizon,
+)
 from app.services.transaction import atomic, session
 
 DISPATCH_BATCH = 500
@@ -80,9 +91,13 @@ def region_scope(region: Any) -> Scope:
     return Scope(rules=(RegionRule(RegionLevel(region.level), region.id),))
 
 
-def latest_event_id() -> int:
-    """The newest timeline entry: a new subscriber starts after it."""
-    return int(session().execute(sa.select(sa.func.max(HazardEvent.id))).scalar_one() or 0)
+def start_from_now(subscriber: WebhookSubscriber) -> None:
+    """Place the subscriber's cursor after the feed's newest entry: it hears of what comes next."""
+    subscriber.last_event_txid, subscriber.last_event_id = feed_head()
+
+
+def cursor_of(subscriber: WebhookSubscriber) -> Cursor:
+    return (subscriber.last_event_txid, subscriber.last_event_id)
 
 
 # --------------------------------------------------------------------------- 1. dispatch
@@ -112,6 +127,9 @@ def dispatch(subscriber_id: int) -> int:
     codes = code_map()
     while True:
         with atomic() as current:
+            # Read before the row lock gives this transaction an id of its own (which would
+            # hold the horizon back to it).
+            horizon = feed_horizon()
             # The row lock makes a second dispatcher wait, then start from the moved cursor.
             subscriber = current.execute(
                 sa.select(WebhookSubscriber)
@@ -121,8 +139,10 @@ def dispatch(subscriber_id: int) -> int:
             ).scalar_one()
             if not subscriber.active or subscriber.paused_at is not None:
                 return created
-            since = subscriber.last_event_id
-            changes, end = entries_after(region_scope(subscriber.region), since, DISPATCH_BATCH)
+            since = cursor_of(subscriber)
+            changes, end = entries_after(
+                region_scope(subscriber.region), since, DISPATCH_BATCH, horizon=horizon
+            )
             now = clock.now()
             for change in changes:
                 name = event_name(change.event.action, change.event.to_state)
@@ -140,7 +160,7 @@ def dispatch(subscriber_id: int) -> int:
                     )
                 )
                 created += 1
-            subscriber.last_event_id = end
+            subscriber.last_event_txid, subscriber.last_event_id = end
         if end == since:
             return created
 
@@ -156,7 +176,7 @@ def _due_ids(subscriber_id: int, now: datetime, stale_before: datetime, limit: i
         .where(
             earlier.subscriber_id == delivery.subscriber_id,
             earlier.hazard_id == delivery.hazard_id,
-            earlier.id < delivery.id,
+            earlier.event_id < delivery.event_id,
             earlier.status != DeliveryStatus.DELIVERED.value,
         )
         .exists()

@@ -114,7 +114,7 @@ class WebhookSubscriberView(ReferenceDataView):
     def pre_add(self, item: WebhookSubscriber) -> None:
         super().pre_add(item)
         # A new subscriber hears of changes from now on.
-        item.last_event_id = webhooks.latest_event_id()
+        webhooks.start_from_now(item)
 
     @action(
         "resume",

@@ -42,7 +42,7 @@ def main() -> None:
     from app.models import Hazard, HazardEvent, WebhookSubscriber
     from app.services import webhooks
     from app.services.actors import actor_for
-    from app.services.exchange import changes_for
+    from app.services.exchange import START, changes_for
     from app.services.territory import add_region
     from app.services.transaction import atomic
     from app.services.users import ensure_user
@@ -142,7 +142,7 @@ def main() -> None:
         db.session.commit()
 
         for name, actor in accounts.items():
-            cursor, pages, changes = 0, 0, 0
+            cursor, pages, changes = START, 0, 0
             started = time.perf_counter()
             while True:
                 page = changes_for(actor, cursor, args.page)
@@ -156,10 +156,20 @@ def main() -> None:
             figures[f"{name}_s"] = round(elapsed, 2)
             figures[f"{name}_ms_per_page"] = round(1000 * elapsed / max(pages, 1), 1)
 
-        last = db.session.execute(sa.select(sa.func.max(HazardEvent.id))).scalar_one()
+        # The subscriber's cursor 10,000 entries before the feed's end.
+        txid, event_id = db.session.execute(
+            sa.select(HazardEvent.txid, HazardEvent.id)
+            .order_by(HazardEvent.txid.desc(), HazardEvent.id.desc())
+            .offset(10_000)
+            .limit(1)
+        ).one()
         with atomic() as current:
             subscriber = WebhookSubscriber(
-                name="bench", url="http://127.0.0.1:9/", secret="x", last_event_id=last - 10_000
+                name="bench",
+                url="http://127.0.0.1:9/",
+                secret="x",
+                last_event_txid=txid,
+                last_event_id=event_id,
             )
             current.add(subscriber)
         started = time.perf_counter()

@@ -8,7 +8,7 @@ from app.domain import roles
 from app.domain.scope import Actor
 from app.models import Region
 from app.services.actors import actor_for
-from app.services.exchange import changes_for, page_json
+from app.services.exchange import START, changes_for, decode_cursor, page_json
 from app.services.transaction import atomic
 from app.services.users import ensure_user
 from tests.api.conftest import api, world  # noqa: F401 - the API tests' fixtures
@@ -30,11 +30,13 @@ def integration_account(region: Region, username: str = "province") -> Actor:
     return actor_for(user)
 
 
-def follow(actor: Actor, cursor: int = 0, limit: int = 100) -> tuple[list[dict[str, Any]], int]:
-    """Read the feed from ``cursor`` until it is exhausted; return the changes and the cursor."""
+def follow(actor: Actor, cursor: str = "", limit: int = 100) -> tuple[list[dict[str, Any]], str]:
+    """Read the feed from ``cursor`` (an answer's ``next``; "" for the start) until it is
+    exhausted; return the changes and the cursor."""
     seen: list[dict[str, Any]] = []
     while True:
-        page = page_json(changes_for(actor, cursor, limit))
+        since = decode_cursor(cursor) if cursor else START
+        page = page_json(changes_for(actor, since, limit))
         seen.extend(page["changes"])
         if page["next"] == cursor:
             return seen, cursor

@@ -7,6 +7,7 @@ import pytest
 from app.domain.lifecycle import Action
 from app.domain.vocabulary import Grade
 from app.models import ExchangeCode
+from app.services.exchange import decode_cursor
 from app.services.transaction import session
 from tests.exchange.conftest import follow, integration_account
 from tests.factories import build_world, confirm, fire, report, to_rectifying
@@ -51,7 +52,30 @@ def test_the_feed_shows_only_the_accounts_region_but_moves_past_the_rest() -> No
     in_b = report(world, who="grid_b", enterprise=world.b1)
     seen, cursor = follow(township_b, limit=1)
     assert [c["ticket"]["code"] for c in seen] == [in_b.code]
-    assert cursor == in_b.events[-1].id
+    assert decode_cursor(cursor)[1] == in_b.events[-1].id
+
+
+def test_a_cursor_of_the_old_api_a_plain_entry_id_still_works() -> None:
+    world = build_world()
+    province = integration_account(world.district)
+    first = report(world)
+    second = report(world, title="配电箱未接地")
+    # Events written before the txid column (txid 0) and on SQLite: the position (0, id).
+    old = str(first.events[-1].id)
+    assert decode_cursor(old) == (0, first.events[-1].id)
+    seen, _ = follow(province, old)
+    if session().get_bind().dialect.name == "sqlite":
+        assert [c["ticket"]["code"] for c in seen] == [second.code]
+    else:
+        # On PostgreSQL both were written after migration 0009 (txid > 0): an old cursor
+        # only ever points at an entry from before it.
+        assert [c["ticket"]["code"] for c in seen] == [first.code, second.code]
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "1-2-3", "1.5", "", "１２"])
+def test_anything_else_is_not_a_cursor(raw: str) -> None:
+    with pytest.raises(ValueError):
+        decode_cursor(raw)
 
 
 def test_codes_come_from_the_mapping_an_admin_edits() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.domain import roles
+from app.services.exchange import decode_cursor
 from tests.api.conftest import ApiUsers
 from tests.exchange.conftest import integration_account
 from tests.factories import World, confirm, report
@@ -19,7 +20,11 @@ def test_an_integration_account_follows_the_feed_of_its_region(api: ApiUsers, wo
     confirm(world, hazard)
     second = api.get("township_a_platform", f"{URL}?since={first['next']}").get_json()
     assert [(c["ticket"]["code"], c["version"]) for c in second["changes"]] == [(hazard.code, 2)]
-    assert second["next"] > first["next"]
+    assert decode_cursor(second["next"]) > decode_cursor(first["next"])
+    # The cursor is passed back as it is; an old plain entry id still reads on from there.
+    entry_id = decode_cursor(first["changes"][0]["cursor"])[1]
+    old = api.get("township_a_platform", f"{URL}?since={entry_id}").get_json()
+    assert [(c["ticket"]["code"], c["version"]) for c in old["changes"]] == [(hazard.code, 2)]
 
 
 def test_an_integration_account_may_read_the_feed_and_nothing_else(
@@ -32,11 +37,12 @@ def test_an_integration_account_may_read_the_feed_and_nothing_else(
     assert api.post("province", "/api/v1/hazard/", json={}).status_code == 403
 
 
-def test_a_cursor_that_is_not_a_number_is_refused_with_a_message(api: ApiUsers) -> None:
-    response = api.get("district", f"{URL}?since=abc")
-    assert response.status_code == 422
-    body = response.get_json()
-    assert body["fields"]["since"] == "游标必须是上一次应答给出的整数。"
+def test_a_cursor_that_is_not_one_is_refused_with_a_message(api: ApiUsers) -> None:
+    for raw in ("abc", "1-2-3", "-5"):
+        response = api.get("district", f"{URL}?since={raw}")
+        assert response.status_code == 422
+        body = response.get_json()
+        assert body["fields"]["since"] == "游标必须是上一次应答给出的 next 或 cursor 的值。"
 
 
 def test_a_period_exports_as_json_csv_and_xlsx_in_the_exchange_field_set(

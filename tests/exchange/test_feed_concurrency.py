@@ -1,11 +1,13 @@
 """The change feed on PostgreSQL while other sessions commit transitions: nothing slips
-between two pages, nothing comes twice."""
+between two pages, nothing comes twice; and transitions on different tickets do not wait for
+each other (the feed takes no lock)."""
 
 from __future__ import annotations
 
 import random
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -14,10 +16,11 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from app.domain.lifecycle import Action
+from app.domain.scope import EVERYTHING
 from app.extensions import db
 from app.models import Hazard
 from app.services import lifecycle
-from app.services.exchange import changes_for, page_json
+from app.services.exchange import START, changes_for, decode_cursor, entries_after, page_json
 from tests.conftest import prepared_app, wipe_data
 from tests.exchange.conftest import integration_account
 from tests.factories import build_world, report
@@ -26,6 +29,8 @@ pytestmark = pytest.mark.postgres
 
 WRITERS = 4
 TICKETS_PER_WRITER = 8
+# Generous bounds for a shared machine; they only keep a broken run from hanging.
+WAIT = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +40,9 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 def _slow_commits(session: Session) -> None:
-    # Widen the gap between a writer's first write and its commit, so that a later writer
-    # commits first unless the feed's lock orders them.
+    # Widen the gap between a writer's first write and its commit, so that writers that
+    # started later often commit first: the feed must hold their entries back, not skip the
+    # earlier writer's.
     threading.Event().wait(random.uniform(0, 0.05))
 
 
@@ -47,7 +53,7 @@ def test_a_client_reading_while_others_commit_misses_nothing_and_repeats_nothing
         world = build_world()
         province = integration_account(world.district)
         tickets = [report(world, title=f"隐患{n}").id for n in range(WRITERS * TICKETS_PER_WRITER)]
-        start = page_json(changes_for(province, 0, 1000))["next"]
+        start = page_json(changes_for(province, START, 1000))["next"]
         db.session.commit()
     inspector = world["inspector_a"]
     done = threading.Event()
@@ -80,9 +86,9 @@ def test_a_client_reading_while_others_commit_misses_nothing_and_repeats_nothing
 
             def read_page() -> Any:
                 nonlocal cursor
-                page = page_json(changes_for(province, cursor, 3))
+                page = page_json(changes_for(province, decode_cursor(cursor), 3))
                 db.session.rollback()
-                assert page["next"] >= cursor
+                assert decode_cursor(page["next"]) >= decode_cursor(cursor)
                 for change in page["changes"]:
                     seen.append((change["cursor"], change["ticket"]["code"], change["version"]))
                 moved = page["next"] != cursor
@@ -111,8 +117,184 @@ def test_a_client_reading_while_others_commit_misses_nothing_and_repeats_nothing
         # Repeats nothing, misses nothing: each ticket's edit exactly once …
         assert sorted(pairs) == sorted(final.items())
         # … in the order of the cursors.
-        cursors = [c for c, _, _ in seen]
+        cursors = [decode_cursor(c) for c, _, _ in seen]
         assert cursors == sorted(cursors)
+    finally:
+        with pg_app.app_context():
+            wipe_data()
+
+
+@contextmanager
+def held_open(app: Flask, hazard_id: int, version: int, actor: Any) -> Iterator[threading.Thread]:
+    """A transition on ``hazard_id`` written (ticket updated, event inserted) but not committed
+    until the block ends; then it commits."""
+    written, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def hold(session: Session) -> None:
+        if threading.current_thread() is holder:
+            written.set()
+            assert release.wait(WAIT), "never released"
+
+    def transition() -> None:
+        with app.app_context():
+            try:
+                lifecycle.fire_transition(
+                    actor, hazard_id, Action.EDIT, {"risk_point": "仓库"}, version
+                )
+            except BaseException as exc:
+                errors.append(exc)
+                written.set()
+            finally:
+                db.session.remove()
+
+    holder = threading.Thread(target=transition)
+    sa.event.listen(Session, "before_commit", hold)
+    try:
+        holder.start()
+        assert written.wait(WAIT)
+        assert errors == []
+        yield holder
+    finally:
+        release.set()
+        holder.join(WAIT)
+        sa.event.remove(Session, "before_commit", hold)
+    assert not holder.is_alive()
+    assert errors == []
+
+
+def _edit_in_thread(app: Flask, hazard_id: int, version: int, actor: Any) -> threading.Thread:
+    errors: list[BaseException] = []
+
+    def transition() -> None:
+        with app.app_context():
+            try:
+                lifecycle.fire_transition(
+                    actor, hazard_id, Action.EDIT, {"risk_point": "配电房"}, version
+                )
+            except BaseException as exc:
+                errors.append(exc)
+                raise
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=transition)
+    thread.start()
+    thread.join(WAIT)
+    assert errors == []
+    return thread
+
+
+def test_a_transition_on_another_ticket_does_not_wait_for_an_open_one(pg_app: Flask) -> None:
+    with pg_app.app_context():
+        world = build_world()
+        first, second = report(world).id, report(world, title="配电箱未接地").id
+        db.session.commit()
+    inspector = world["inspector_a"]
+    try:
+        with held_open(pg_app, first, 1, inspector) as holder:
+            other = _edit_in_thread(pg_app, second, 1, inspector)
+            # It committed while the first ticket's transition was still open.
+            assert not other.is_alive()
+            assert holder.is_alive()
+            with pg_app.app_context():
+                versions = dict(
+                    db.session.execute(
+                        sa.select(Hazard.id, Hazard.version).where(Hazard.id.in_([first, second]))
+                    ).all()
+                )
+                db.session.rollback()
+            assert versions == {first: 1, second: 2}
+    finally:
+        with pg_app.app_context():
+            wipe_data()
+
+
+def test_an_entry_of_a_running_transaction_is_held_back_not_skipped(pg_app: Flask) -> None:
+    with pg_app.app_context():
+        world = build_world()
+        province = integration_account(world.district)
+        first, second = report(world).id, report(world, title="配电箱未接地").id
+        codes = dict(
+            db.session.execute(
+                sa.select(Hazard.id, Hazard.code).where(Hazard.id.in_([first, second]))
+            ).all()
+        )
+        start = page_json(changes_for(province, START, 1000))["next"]
+        db.session.commit()
+    inspector = world["inspector_a"]
+
+    def read(cursor: str) -> dict[str, Any]:
+        with pg_app.app_context():
+            page = page_json(changes_for(province, decode_cursor(cursor), 100))
+            db.session.rollback()
+            return page
+
+    try:
+        # A writes its entry first (the lower transaction id) and stays open; B writes a later
+        # entry and commits.
+        with held_open(pg_app, first, 1, inspector):
+            _edit_in_thread(pg_app, second, 1, inspector)
+            page = read(start)
+            # B's entry is committed but lies behind A's running transaction: not yet.
+            assert page["changes"] == []
+            assert page["next"] == start
+        # A committed: both come, A's first, then nothing more.
+        page = read(start)
+        assert [(c["ticket"]["code"], c["version"]) for c in page["changes"]] == [
+            (codes[first], 2),
+            (codes[second], 2),
+        ]
+        assert decode_cursor(page["next"]) > decode_cursor(start)
+        again = read(page["next"])
+        assert again == {"changes": [], "next": page["next"]}
+    finally:
+        with pg_app.app_context():
+            wipe_data()
+
+
+def test_a_tickets_entries_keep_their_order_when_the_later_writer_started_first(
+    pg_app: Flask,
+) -> None:
+    """A transaction that got its id before another one committed the ticket's previous
+    event (the deadline sweep writes many tickets in one transaction) still comes after it:
+    an entry's txid is raised to its ticket's previous entry's."""
+    with pg_app.app_context():
+        world = build_world()
+        hazard_id = report(world).id
+        db.session.commit()
+    inspector = world["inspector_a"]
+    started, go = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def early_writer() -> None:
+        with pg_app.app_context():
+            try:
+                db.session.execute(sa.text("SELECT pg_current_xact_id()"))  # takes its id now
+                started.set()
+                assert go.wait(WAIT)
+                lifecycle.fire_transition(
+                    inspector, hazard_id, Action.EDIT, {"risk_point": "锅炉房"}, 2
+                )
+            except BaseException as exc:
+                errors.append(exc)
+                started.set()
+            finally:
+                db.session.remove()
+
+    early = threading.Thread(target=early_writer)
+    try:
+        early.start()
+        assert started.wait(WAIT)
+        _edit_in_thread(pg_app, hazard_id, 1, inspector)  # a later id, committed first
+        go.set()
+        early.join(WAIT)
+        assert not early.is_alive() and errors == []
+        with pg_app.app_context():
+            changes, _ = entries_after(EVERYTHING, START, 100)
+            versions = [c.event.version for c in changes if c.hazard.id == hazard_id]
+            db.session.rollback()
+        assert versions == [1, 2, 3]
     finally:
         with pg_app.app_context():
             wipe_data()

@@ -47,8 +47,8 @@ def subscribe(
             events=events,
             region_id=region.id if region else None,
             secret=secret,
-            last_event_id=webhooks.latest_event_id(),
         )
+        webhooks.start_from_now(subscriber)
         current.add(subscriber)
         current.flush()
         return subscriber.id

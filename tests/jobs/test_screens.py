@@ -33,7 +33,7 @@ def test_an_inspector_sees_the_unread_badge_reads_the_inbox_and_marks_it_read(
     sweep_deadlines()  # now it is overdue
     client = login(ctx, "inspector_a")
 
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'id="inbox-badge"' in home
     assert '<span class="badge" style="background-color: #d9534f;">2</span>' in home
 
@@ -44,7 +44,7 @@ def test_an_inspector_sees_the_unread_badge_reads_the_inbox_and_marks_it_read(
 
     response = client.post("/inbox/read", data={"all": "1"})
     assert response.status_code == 302
-    home = client.get("/").get_data(as_text=True)
+    home = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert 'background-color: #d9534f;">' not in home
     assert "已读" in client.get("/inbox/").get_data(as_text=True)
 
@@ -54,7 +54,7 @@ def test_nobody_marks_someone_elses_notifications_read(ctx: Flask, world: World)
     sweep_deadlines()
     other = login(ctx, "inspector_b")
     other.post("/inbox/read", data={"all": "1"})
-    mine = login(ctx, "inspector_a").get("/").get_data(as_text=True)
+    mine = login(ctx, "inspector_a").get("/", follow_redirects=True).get_data(as_text=True)
     assert 'background-color: #d9534f;">1</span>' in mine
 
 
