@@ -123,6 +123,7 @@ def import_archive(source: Path) -> ArchiveSummary:
                 "--single-transaction",
                 str(dump),
             )
+            _renumber_feed_order()
         else:
             db.engine.dispose()
             _sqlite_copy(dump, _sqlite_path())
@@ -131,6 +132,34 @@ def import_archive(source: Path) -> ArchiveSummary:
         shutil.copytree(unpacked / UPLOADS, root, dirs_exist_ok=True)
     db.engine.dispose()
     return _summary(source, manifest)
+
+
+def _renumber_feed_order() -> None:
+    """Put the restored timeline before anything written from now on in the change feed.
+
+    The feed orders entries by the id of the PostgreSQL transaction that wrote them
+    (``hazard_event.txid``), and those ids are the server's own: a new server counts from
+    lower down. The restored entries become txid 0 (their order is then their id), webhook
+    subscribers keep their place by entry id, and a client's cursor from before the restore
+    is refused with a request to start again (services.exchange.changes_for).
+    """
+    with db.engine.begin() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("hazard_event")}
+        if "txid" not in columns:  # an archive from before the change feed: nothing to do
+            return
+        append_only = connection.execute(
+            sa.text("SELECT 1 FROM pg_trigger WHERE tgname = 'hazard_event_append_only'")
+        ).first()
+        if append_only:
+            connection.execute(
+                sa.text("ALTER TABLE hazard_event DISABLE TRIGGER hazard_event_append_only")
+            )
+        connection.execute(sa.text("UPDATE hazard_event SET txid = 0 WHERE txid <> 0"))
+        if append_only:
+            connection.execute(
+                sa.text("ALTER TABLE hazard_event ENABLE TRIGGER hazard_event_append_only")
+            )
+        connection.execute(sa.text("UPDATE webhook_subscriber SET last_event_txid = 0"))
 
 
 # --------------------------------------------------------------------------- archive files

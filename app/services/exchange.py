@@ -35,8 +35,10 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.domain.errors import InvalidError
 from app.domain.exchange import CodeKind
-from app.domain.messages import N_
+from app.domain.fields import invalid_data_message
+from app.domain.messages import N_, Message
 from app.domain.scope import Actor, Scope, scope_of
 from app.models import ExchangeCode, Hazard, HazardEvent
 from app.reports.columns import Column
@@ -241,7 +243,22 @@ def changes_for(actor: Actor, since: Cursor = START, limit: int = DEFAULT_PAGE) 
     """The tickets ``actor`` may see that changed after cursor ``since``: one page, oldest
     first, each ticket at its current version (see the module's docstring)."""
     limit = max(1, min(int(limit), MAX_PAGE))
-    changes, end = entries_after(scope_of(actor), since, limit, latest_only=True)
+    horizon = feed_horizon()
+    if horizon is not None and since[0] >= horizon:
+        # Every cursor handed out lies below a horizon, and horizons only grow: this one was
+        # given out before the database was restored (transaction ids are the server's own).
+        raise InvalidError(
+            invalid_data_message(),
+            {
+                "since": Message(
+                    N_(
+                        "This cursor is from before the data was restored; "
+                        "start again from the beginning (without a cursor)."
+                    )
+                )
+            },
+        )
+    changes, end = entries_after(scope_of(actor), since, limit, latest_only=True, horizon=horizon)
     return ChangePage(changes, end)
 
 
