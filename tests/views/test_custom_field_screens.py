@@ -144,3 +144,27 @@ def test_a_report_with_a_photo_field_takes_images_only_and_shows_thumbnails(
         session().commit()
     shown = client.get(accepted.headers["Location"]).get_data(as_text=True)
     assert f"/hazard/attachment/{gauge.id}?thumb=1" in shown
+
+
+def test_the_period_of_use_is_a_date_input_and_an_edit_saves_it(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        build_world()
+        session().add(CustomField(name="un_number", label_zh="联合国编号", field_type="text"))
+        session().commit()
+        field_id = session().query(CustomField).one().id
+    admin = login("admin")
+    page = admin.get(f"/customfieldview/edit/{field_id}").get_data(as_text=True)
+    # The browser's own date input, not FAB's datepicker (which wrote its stale date back).
+    assert re.search(r'<input[^>]*id="active_until"[^>]*type="date"', page)
+    assert 'data-provide="datepicker"' not in page
+    form = {**FIELD, "field_type": "text", "choices": "", "filterable": ""}
+    form.update(name="un_number", label_zh="联合国编号", active_from="2026-01-05")
+    admin.post(f"/customfieldview/edit/{field_id}", data={**form, "active_until": "2026-11-20"})
+    with in_app():
+        row = session().get(CustomField, field_id)
+        assert (str(row.active_from), str(row.active_until)) == ("2026-01-05", "2026-11-20")
+    admin.post(f"/customfieldview/edit/{field_id}", data={**form, "active_until": ""})
+    with in_app():
+        assert session().get(CustomField, field_id).active_until is None
