@@ -172,6 +172,13 @@ def read_payload(json_fields: frozenset[str] = frozenset()) -> tuple[dict[str, A
             for part, kind in FILE_PARTS.items()
             for upload in request.files.getlist(part)
         ]
+        # Photos of a custom photo field arrive as parts "extra.<name>".
+        files += [
+            NewFile(upload.filename or "", upload.read(), AttachmentKind.PHOTO, part[6:])
+            for part in request.files
+            if part.startswith("extra.") and len(part) > 6
+            for upload in request.files.getlist(part)
+        ]
         return data, files
     body = request.get_json(silent=True)
     if not isinstance(body, Mapping):

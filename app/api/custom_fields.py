@@ -17,6 +17,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from app.api import schemas
 from app.api.base import ScopedModelApi
 from app.api.errors import api_errors
+from app.domain.custom_fields import FieldType
 from app.models import CustomField
 from app.services.custom_fields import check_saved_definition
 
@@ -70,6 +71,10 @@ class CustomFieldApi(ScopedModelApi):
     def add_api_spec(self, api_spec: APISpec) -> None:
         """FAB's documents, plus the 403 every role but Admin gets on post and put."""
         super().add_api_spec(api_spec)
+        for name, schema in api_spec.components.schemas.items():
+            field_type = schema.get("properties", {}).get("field_type")
+            if name.startswith("CustomFieldApi") and isinstance(field_type, dict):
+                field_type["enum"] = [t.value for t in FieldType]
         paths = api_spec._paths
         for path, method in ((f"{self.route_base}/", "post"), (f"{self.route_base}/{{pk}}", "put")):
             operation = paths.get(path, {}).get(method)

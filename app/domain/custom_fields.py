@@ -34,6 +34,7 @@ class FieldType(StrEnum):
     DATE = "date"
     CHOICE = "choice"
     BOOL = "bool"
+    PHOTO = "photo"
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ TYPE_LABELS = {
     FieldType.DATE: N_("Date"),
     FieldType.CHOICE: N_("Choice list"),
     FieldType.BOOL: N_("Yes/no"),
+    FieldType.PHOTO: N_("Photos"),
 }
 
 _KINDS = {
@@ -54,6 +56,8 @@ _KINDS = {
     FieldType.DATE: Kind.DATE,
     FieldType.CHOICE: Kind.CHOICE,
     FieldType.BOOL: Kind.BOOL,
+    # The ids of the ticket's attachments uploaded for the field.
+    FieldType.PHOTO: Kind.IDS,
 }
 
 # The lifecycle's main path, in order: a field required "from confirm on" must be filled by
@@ -129,6 +133,9 @@ class CustomFieldDef:
             return ""
         if self.field_type is FieldType.BOOL:
             return gettext(N_("Yes")) if value is True else gettext(N_("No"))
+        if self.field_type is FieldType.PHOTO:
+            # Exports and lists show how many photos the field holds.
+            return str(len(value)) if isinstance(value, list | tuple) else str(value)
         return f"{value} {self.unit}".strip() if self.unit else str(value)
 
 
@@ -158,6 +165,8 @@ def definition_problems(
         problems["label_zh"] = Message(N_("The Chinese label is required."))
     if definition.field_type is FieldType.CHOICE and not definition.choices:
         problems["choices"] = Message(N_("A choice list needs at least one choice."))
+    if definition.field_type is FieldType.PHOTO and definition.filterable:
+        problems["filterable"] = Message(N_("Photos cannot filter the hazard list."))
     if definition.required_from is not None and definition.required_from not in STAGES:
         problems["required_from"] = Message(
             N_("Unknown stage: %(value)s."), {"value": definition.required_from}
@@ -223,6 +232,8 @@ def form_definitions(
 
 
 def _blank(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return not value
     return value is None or (isinstance(value, str) and not value.strip())
 
 
@@ -246,7 +257,49 @@ def decide_extra(
     if not isinstance(raw, Mapping):
         raise field_error("extra", Message(N_("Extra fields must be an object keyed by name.")))
     wanted = [d for d in definitions if d.active_on(day) and d.applies_to(chain)]
-    specs = [d.spec(required=d.required_at(action) and _blank(before.get(d.name))) for d in wanted]
-    clean = parse_fields(specs, {PREFIX + str(name): value for name, value in raw.items()})
-    sent = {d.name: to_json(clean[d.key]) for d in wanted if clean.get(d.key) not in (None, "")}
+    renamed = {PREFIX + str(name): value for name, value in raw.items()}
+    # Photos arriving with a report are known by provisional ids (-1, -2 …) until stored;
+    # whether each id is a photo of the ticket is the lifecycle's check (it knows them).
+    provisional: dict[str, list[int]] = {}
+    for d in wanted:
+        value = renamed.get(d.key)
+        if d.field_type is FieldType.PHOTO and isinstance(value, list | tuple):
+            provisional[d.key] = [v for v in value if isinstance(v, int) and v < 0]
+            renamed[d.key] = [v for v in value if not (isinstance(v, int) and v < 0)]
+    specs = [
+        d.spec(
+            required=d.field_type is not FieldType.PHOTO
+            and d.required_at(action)
+            and _blank(before.get(d.name))
+        )
+        for d in wanted
+    ]
+    errors: dict[str, Message] = {}
+    clean: dict[str, Any] = {}
+    try:
+        clean = parse_fields(specs, renamed)
+    except InvalidError as refused:
+        errors.update(refused.field_errors)
+    sent: dict[str, Any] = {}
+    for d in wanted:
+        if d.key in errors:
+            continue
+        if d.field_type is FieldType.PHOTO:
+            kept = list(before.get(d.name) or [])
+            ids = list(dict.fromkeys([*kept, *clean.get(d.key, []), *provisional.get(d.key, [])]))
+            if not ids and d.required_at(action):
+                errors[d.key] = Message(
+                    N_("At least one %(what)s is required."), {"what": N_("photo")}, ("what",)
+                )
+            elif ids != kept:
+                sent[d.name] = ids
+        elif clean.get(d.key) not in (None, ""):
+            sent[d.name] = to_json(clean[d.key])
+    if errors:
+        raise InvalidError(Message(N_("Some data is missing or invalid.")), errors)
     return {**before, **sent}, sent
+
+
+def photo_fields(definitions: Sequence[CustomFieldDef]) -> set[str]:
+    """The names of the photo fields (retired ones too): their values are attachment ids."""
+    return {d.name for d in definitions if d.field_type is FieldType.PHOTO}

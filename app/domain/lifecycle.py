@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from app.domain import roles
-from app.domain.custom_fields import CustomFieldDef, decide_extra
+from app.domain.custom_fields import PREFIX, CustomFieldDef, decide_extra, photo_fields
 from app.domain.deadlines import (
     SlaTerms,
     add_working_days,
@@ -821,6 +821,18 @@ def with_extra(decision: Decision, ticket: Ticket | None, raw: Any, facts: Facts
     extra, sent = decide_extra(
         facts.custom_fields, decision.action.value, _today(facts), chain, current, raw
     )
+    before = current or {}
+    for name in photo_fields(facts.custom_fields) & set(sent):
+        new = [i for i in sent[name] if i not in (before.get(name) or [])]
+        _evidence(
+            PREFIX + name,
+            new,
+            facts,
+            getattr(ticket, "id", None),
+            _IMAGE_KINDS,
+            minimum=0,
+            label=N_("photo"),
+        )
     if not sent and ticket is not None:
         return decision
     return replace(

@@ -40,6 +40,8 @@ class NewFile:
     name: str
     content: bytes
     kind: AttachmentKind
+    # The custom photo field the file is uploaded for ("" for the action's own photos).
+    field: str = ""
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,9 @@ def export_column(definition: CustomFieldDef, translate: Translate) -> Column:
     header = label_text(definition.label, translate)
     if definition.unit:
         header = f"{header} ({definition.unit})"
-    kind = {FieldType.NUMBER: "decimal", FieldType.DATE: "date"}.get(definition.field_type, "text")
+    kind = {FieldType.NUMBER: "decimal", FieldType.DATE: "date", FieldType.PHOTO: "int"}.get(
+        definition.field_type, "text"
+    )
     return Column(definition.key, header, 1.0, kind)
 
 
@@ -187,6 +189,9 @@ def export_cell(definition: CustomFieldDef, value: Any, translate: Translate) ->
     """A stored value as a register cell: numbers and dates typed, yes/no in words."""
     if value is None or value == "":
         return None
+    if definition.field_type is FieldType.PHOTO:
+        # The number of photos (the files themselves are on the ticket's page).
+        return len(value) if isinstance(value, list) else None
     try:
         if definition.field_type is FieldType.NUMBER:
             return Decimal(str(value))

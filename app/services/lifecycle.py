@@ -7,7 +7,7 @@ ticket, writes its event, bumps its version and marks the evidence it used.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.domain.chain import GENESIS, as_stored, event_hash
+from app.domain.custom_fields import PREFIX
 from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID, field_error
 from app.domain.lifecycle import (
@@ -89,6 +90,44 @@ def _with_files(
     return merged
 
 
+def _file_field(new_file: NewFile) -> str:
+    """The form or API field a file's problems are reported under."""
+    return PREFIX + new_file.field if new_file.field else PHOTO_FIELDS[new_file.kind]
+
+
+def _with_extra_files(
+    data: Mapping[str, Any], ids_and_files: Iterable[tuple[int, NewFile]]
+) -> dict[str, Any]:
+    """``data`` with the ids of files uploaded for custom photo fields added to ``extra``."""
+    merged = dict(data)
+    raw = merged.get("extra")
+    extra = dict(raw) if isinstance(raw, Mapping) else raw
+    for file_id, new_file in ids_and_files:
+        if not new_file.field:
+            continue
+        if extra is None:
+            extra = {}
+        if not isinstance(extra, dict):
+            break  # decide_extra refuses it
+        existing = extra.get(new_file.field) or []
+        if isinstance(existing, str):
+            existing = [item for item in existing.split(",") if item.strip()]
+        if not isinstance(existing, list):
+            existing = [existing]
+        extra[new_file.field] = [*existing, file_id]
+    if extra is not None:
+        merged["extra"] = extra
+    return merged
+
+
+def _stored_ids(values: Mapping[str, Any], stored: Mapping[int, int]) -> dict[str, Any]:
+    """Custom values with provisional attachment ids replaced by the stored ones."""
+    return {
+        name: [stored.get(v, v) for v in value] if isinstance(value, list) else value
+        for name, value in values.items()
+    }
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -123,12 +162,13 @@ def report_in_transaction(
     """:func:`report_hazard` inside the caller's transaction (an inspection opens several)."""
     action = Action.REPORT_FIXED if fixed_on_spot else Action.REPORT
     for new_file in files:
-        check_file(new_file, PHOTO_FIELDS[new_file.kind])
+        check_file(new_file, _file_field(new_file))
     # Files arriving with the report are known by provisional ids (-1, -2 …) until stored.
     provisional = {
         -(n + 1): AttachmentFacts(id=-(n + 1), hazard_id=None, kind=f.kind.value)
         for n, f in enumerate(files)
     }
+    data = _with_extra_files(data, zip(provisional, files, strict=True))
     clean = parse_report(action, data)
     current = session()
     _check_references(clean)
@@ -146,13 +186,16 @@ def report_in_transaction(
     assert township is not None  # decide_report refuses a report without a township
     hazard = _insert_ticket(decision, township, facts)
     stored = {
-        provisional_id: store_file(hazard.id, f, actor, PHOTO_FIELDS[f.kind]).id
+        provisional_id: store_file(hazard.id, f, actor, _file_field(f)).id
         for provisional_id, f in zip(provisional, files, strict=True)
     }
     evidence = [stored[i] for i in decision.evidence_ids]
-    _write_event(
-        actor, hazard, decision, {**decision.event_data, "attachment_ids": evidence}, evidence
-    )
+    event_data = {**decision.event_data, "attachment_ids": evidence}
+    if any(f.field for f in files):
+        hazard.extra = _stored_ids(hazard.extra or {}, stored)
+        if isinstance(event_data.get("extra"), Mapping):
+            event_data["extra"] = _stored_ids(event_data["extra"], stored)
+    _write_event(actor, hazard, decision, event_data, evidence)
     current.flush()
     return hazard
 
@@ -254,10 +297,14 @@ def fire_transition(
         if refused is not None:
             raise refused
         ids_by_kind: dict[AttachmentKind, list[int]] = {}
+        for_fields: list[tuple[int, NewFile]] = []
         for new_file in files:
-            stored = store_file(hazard.id, new_file, actor, PHOTO_FIELDS[new_file.kind])
-            ids_by_kind.setdefault(new_file.kind, []).append(stored.id)
-        data = _with_files(data, ids_by_kind, action)
+            stored = store_file(hazard.id, new_file, actor, _file_field(new_file))
+            if new_file.field:
+                for_fields.append((stored.id, new_file))
+            else:
+                ids_by_kind.setdefault(new_file.kind, []).append(stored.id)
+        data = _with_files(_with_extra_files(data, for_fields), ids_by_kind, action)
         if action in (Action.CONFIRM, Action.EDIT):
             _check_references(_loose_ids(data))
         facts = _facts_for(hazard, action, data)
@@ -280,8 +327,15 @@ def _referenced_ids(data: Mapping[str, Any]) -> set[int]:
     single = _loose_int(data.get("attachment_id"))
     if single is not None:
         ids.add(single)
-    for field in PHOTO_FIELDS.values():
-        raw = data.get(field) or []
+    extra = data.get("extra")
+    # Custom photo fields name attachments too (any list in ``extra``; the rules check them).
+    lists = [
+        *(data.get(field) for field in PHOTO_FIELDS.values()),
+        *(extra.values() if isinstance(extra, Mapping) else ()),
+    ]
+    for raw in lists:
+        if not isinstance(raw, str | list | tuple):
+            continue
         items = raw.split(",") if isinstance(raw, str) else raw
         for item in items:
             number = _loose_int(item)

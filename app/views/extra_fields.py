@@ -55,7 +55,7 @@ def prefill_extra(form: Any, hazard: Hazard) -> None:
     """Start the custom fields from the values the ticket holds."""
     for name, value in (hazard.extra or {}).items():
         field = getattr(form, PREFIX + name, None)
-        if field is not None:
+        if field is not None and not isinstance(value, list):  # photos: a file input
             field.data = ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
 
@@ -64,6 +64,8 @@ class ShownValue:
     label: str
     value: str
     retired: bool
+    # The attachment ids of a photo field, shown as thumbnails.
+    photo_ids: tuple[int, ...] = ()
 
 
 def shown_values(hazard: Hazard) -> list[ShownValue]:
@@ -78,10 +80,14 @@ def shown_values(hazard: Hazard) -> list[ShownValue]:
 def _shown(definition: CustomFieldDef | None, name: str, value: Any, today: Any) -> ShownValue:
     if definition is None:
         return ShownValue(name, str(value), True)
+    photos: tuple[int, ...] = ()
+    if definition.field_type is FieldType.PHOTO and isinstance(value, list):
+        photos = tuple(i for i in value if isinstance(i, int))
     return ShownValue(
         label_text(definition.label, gettext),
         definition.display(value, gettext),
         not definition.active_on(today),
+        photos,
     )
 
 

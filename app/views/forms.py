@@ -138,11 +138,15 @@ def request_files(
     received = []
     for name in names:
         kind = FILE_FIELDS.get(name)
+        field = ""
+        if name.startswith(EXTRA_PREFIX):
+            # A custom photo field (only those are file inputs among the custom fields).
+            kind, field = AttachmentKind.PHOTO, name[len(EXTRA_PREFIX) :]
         if kind is None:
             continue
         for storage in files.getlist(name):
             if storage and storage.filename:
-                received.append(NewFile(storage.filename, storage.read(), kind))
+                received.append(NewFile(storage.filename, storage.read(), kind, field))
     return received
 
 

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, MultipleFileField, SelectField
 
 from app.domain.errors import ConflictError, DomainError, InvalidError
-from app.domain.fields import FieldSpec
+from app.domain.fields import FieldSpec, Kind
 from app.domain.lifecycle import (
     ACTION_LABELS,
     FIELDS,
@@ -266,7 +266,10 @@ class HazardView(ScopedModelView):
             fixed = bool(form.fixed_on_spot.data)
             action = Action.REPORT_FIXED if fixed else Action.REPORT
             data = request_data([*FIELDS[action], *extra.specs], request.form)
-            files = request_files(request.files, ["after_photo_ids"] if fixed else [])
+            photo_specs = [s.name for s in extra.specs if s.kind is Kind.IDS]
+            files = request_files(
+                request.files, [*(["after_photo_ids"] if fixed else []), *photo_specs]
+            )
             photo_kind = FILE_FIELDS["before_photo_ids" if fixed else "photo_ids"]
             files += [
                 type(f)(f.name, f.content, photo_kind)

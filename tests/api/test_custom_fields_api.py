@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.models import Category
+from app.domain.custom_fields import FieldType
+from app.models import Attachment, Category
 from app.services.transaction import session
 from tests.api.conftest import ApiUsers
-from tests.factories import World
+from tests.factories import World, jpeg
 
 H = "/api/v1/hazard"
 F = "/api/v1/customfield/"
@@ -90,3 +91,40 @@ def test_a_fields_type_cannot_change_once_a_ticket_holds_a_value(
         f"{F}{field_id}", headers=api.headers("admin"), json={"label_zh": "UN编号"}
     )
     assert body(renamed, 200)["result"]["label_zh"] == "UN编号"
+
+
+def test_a_photo_field_takes_files_or_the_tickets_photo_ids(api: ApiUsers, world: World) -> None:
+    un_number(api, world, name="gauge", label_zh="压力表照片", field_type="photo", filterable=None)
+    report = {"title": "压力表失效", "description": "表盘破损", "enterprise_id": world.e2.id}
+    report["category_id"] = world.category_id
+    refused = body(api.post_files("officer_e2", H + "/", report, {"photos": [jpeg()]}), 422)
+    assert refused["fields"] == {"extra.gauge": "至少需要一张照片。"}
+
+    files = {"photos": [jpeg(name="现场.jpg")], "extra.gauge": [jpeg(name="表盘.jpg")]}
+    created = body(api.post_files("officer_e2", H + "/", report, files), 201)
+    read = body(api.get("officer_e2", f"{H}/{created['id']}"), 200)["result"]
+    names = {a.original_name: a.id for a in session().query(Attachment)}
+    assert read["extra"] == {"gauge": [names["表盘.jpg"]]}
+    # JSON names photos the ticket already holds.
+    body(
+        api.fire(
+            "inspector_a",
+            read,
+            "confirm",
+            grade="general",
+            category_id=world.category_id,
+            responsible_unit="乙化工",
+            responsible_person="钱总",
+            extra={"gauge": [names["现场.jpg"]]},
+        ),
+        200,
+    )
+    read = body(api.get("officer_e2", f"{H}/{created['id']}"), 200)["result"]
+    assert read["extra"] == {"gauge": [names["表盘.jpg"], names["现场.jpg"]]}
+
+
+def test_the_openapi_lists_the_field_types(api: ApiUsers, world: World) -> None:
+    spec = body(api.get("admin", "/api/v1/_openapi"), 200)
+    schema = spec["components"]["schemas"]["CustomFieldApi.post"]
+    assert schema["properties"]["field_type"]["enum"] == [t.value for t in FieldType]
+    assert "photo" in schema["properties"]["field_type"]["enum"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,11 +12,14 @@ from openpyxl import load_workbook
 from app.domain.errors import InvalidError
 from app.domain.lifecycle import Action
 from app.domain.messages import LocalText
-from app.models import Category, CustomField, Hazard, HazardEvent
+from app.domain.vocabulary import AttachmentKind
+from app.models import Attachment, Category, CustomField, Hazard, HazardEvent
 from app.services import custom_fields
+from app.services.attachments import NewFile
+from app.services.lifecycle import fire_transition, report_hazard
 from app.services.scoping import hazards_for
 from app.services.transaction import atomic, session
-from tests.factories import World, build_world, confirm, fire, report
+from tests.factories import World, build_world, confirm, fire, jpeg, report
 from tests.reports.test_registers import csv_rows, produce
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -204,3 +208,66 @@ def test_the_hazard_and_rectification_lists_carry_each_field_as_a_column() -> No
     values = list(load_workbook(path).active.iter_rows(values_only=True))
     assert values[0][-2:] == ("储存量 (t)", "联合国编号")
     assert values[1][-2:] == (12.5, "UN1075")
+
+
+def test_a_photo_field_holds_the_ids_of_photos_uploaded_for_it() -> None:
+    world = build_world()
+    add_field(name="gauge", label_zh="压力表照片", label_en="Gauge photo", field_type="photo")
+    values = {"title": "压力表失效", "description": "表盘破损", "enterprise_id": world.e1.id}
+    gauge = replace(jpeg(name="表盘.jpg"), field="gauge")
+    hazard = report_hazard(world["grid_a"], values, [jpeg(), gauge])
+    stored = {a.original_name: a.id for a in hazard_attachments(hazard.id)}
+    assert hazard.extra == {"gauge": [stored["表盘.jpg"]]}
+    first = session().query(HazardEvent).filter(HazardEvent.hazard_id == hazard.id).one()
+    assert first.data["extra"] == {"gauge": [stored["表盘.jpg"]]}
+    # A later transition may add one more photo, by upload; the earlier one stays.
+    hazard = confirm_with(world, hazard, [replace(jpeg(name="二.jpg"), field="gauge")])
+    stored = {a.original_name: a.id for a in hazard_attachments(hazard.id)}
+    assert hazard.extra == {"gauge": [stored["表盘.jpg"], stored["二.jpg"]]}
+    # The list counts the photos.
+    _, path = produce(world["inspector_a"], "hazard", "csv")
+    header, row = csv_rows(path)
+    assert header[-1] == "压力表照片" and row[-1] == "2"
+
+
+def test_a_photo_field_required_from_confirm_needs_a_photo_of_the_ticket() -> None:
+    world = build_world()
+    add_field(name="gauge", label_zh="压力表照片", field_type="photo", required_from="confirm")
+    hazard = report(world)
+    other = report(world)
+    with pytest.raises(InvalidError) as refused:
+        confirm(world, hazard)
+    assert refused.value.field_errors["extra.gauge"].render() == "At least one photo is required."
+    foreign = hazard_attachments(other.id)[0].id
+    with pytest.raises(InvalidError) as refused:
+        confirm(world, hazard, extra={"gauge": [foreign]})
+    assert "does not belong" in refused.value.field_errors["extra.gauge"].render()
+    with pytest.raises(InvalidError) as refused:
+        confirm_with(
+            world, hazard, [NewFile("x.jpg", b"not an image", AttachmentKind.PHOTO, "gauge")]
+        )
+    assert set(refused.value.field_errors) == {"extra.gauge"}
+    own = hazard_attachments(hazard.id)[0].id
+    assert confirm(world, hazard, extra={"gauge": [own]}).extra == {"gauge": [own]}
+
+
+def hazard_attachments(hazard_id: int) -> list[Attachment]:
+    return (
+        session()
+        .query(Attachment)
+        .filter(Attachment.hazard_id == hazard_id)
+        .order_by(Attachment.id)
+        .all()
+    )
+
+
+def confirm_with(world: World, hazard: Hazard, files: list[NewFile]) -> Hazard:
+    values = {
+        "grade": "general",
+        "category_id": world.category_id,
+        "responsible_unit": "甲机械厂",
+        "responsible_person": "赵总",
+    }
+    return fire_transition(
+        world["inspector_a"], hazard.id, Action.CONFIRM, values, hazard.version, files
+    )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from app.domain.lifecycle import Action
-from app.models import CustomField
+from app.models import Attachment, CustomField, Hazard
 from app.services.transaction import session
-from tests.factories import build_world, report
+from tests.factories import build_world, jpeg, report
 
 FIELD = {
     "name": "pressure",
@@ -87,3 +90,81 @@ def test_the_register_filters_on_a_filterable_field_and_confirm_asks_for_it(
 
         confirmed = session().get(Hazard, unset_id)
         assert confirmed.state == "confirmed" and confirmed.extra == {"pressure": "中压"}
+
+
+def test_a_report_with_a_photo_field_takes_images_only_and_shows_thumbnails(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        session().add(
+            CustomField(
+                name="gauge",
+                label_zh="压力表照片",
+                field_type="photo",
+                required_from="report",
+            )
+        )
+        session().commit()
+        world = build_world()
+        e1 = world.e1.id
+    client = login("grid_a")
+    form = client.get("/hazard/report").get_data(as_text=True)
+    assert re.search(
+        r'<input[^>]*multiple[^>]*name="extra.gauge"|name="extra.gauge"[^>]*multiple', form
+    )
+
+    def post(**files: Any) -> Any:
+        data = {
+            "title": "压力表失效",
+            "description": "表盘破损",
+            "enterprise_id": str(e1),
+            "photo_ids": [(io.BytesIO(jpeg().content), "现场.jpg")],
+            **files,
+        }
+        return client.post("/hazard/report", data=data, content_type="multipart/form-data")
+
+    missing = post().get_data(as_text=True)
+    assert "至少需要一张照片。" in missing
+    not_image = post(**{"extra.gauge": [(io.BytesIO(b"%PDF-1.4 text"), "表.jpg")]})
+    assert not_image.status_code == 200 and "表.jpg" in not_image.get_data(as_text=True)
+    with in_app():
+        assert session().query(Hazard).count() == 0
+        assert session().query(Attachment).count() == 0
+    accepted = post(**{"extra.gauge": [(io.BytesIO(jpeg().content), "表盘.jpg")]})
+    assert accepted.status_code == 302
+    with in_app():
+        hazard = session().query(Hazard).one()
+        gauge = session().query(Attachment).filter_by(original_name="表盘.jpg").one()
+        assert hazard.extra == {"gauge": [gauge.id]}
+    shown = client.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert f"/hazard/attachment/{gauge.id}?thumb=1" in shown
+    # A retired field keeps its photos on the page.
+    with in_app():
+        session().query(CustomField).one().active_until = date.today() - timedelta(days=1)
+        session().commit()
+    shown = client.get(accepted.headers["Location"]).get_data(as_text=True)
+    assert f"/hazard/attachment/{gauge.id}?thumb=1" in shown
+
+
+def test_the_period_of_use_is_a_date_input_and_an_edit_saves_it(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        build_world()
+        session().add(CustomField(name="un_number", label_zh="联合国编号", field_type="text"))
+        session().commit()
+        field_id = session().query(CustomField).one().id
+    admin = login("admin")
+    page = admin.get(f"/customfieldview/edit/{field_id}").get_data(as_text=True)
+    # The browser's own date input, not FAB's datepicker (which wrote its stale date back).
+    assert re.search(r'<input[^>]*id="active_until"[^>]*type="date"', page)
+    assert 'data-provide="datepicker"' not in page
+    form = {**FIELD, "field_type": "text", "choices": "", "filterable": ""}
+    form.update(name="un_number", label_zh="联合国编号", active_from="2026-01-05")
+    admin.post(f"/customfieldview/edit/{field_id}", data={**form, "active_until": "2026-11-20"})
+    with in_app():
+        row = session().get(CustomField, field_id)
+        assert (str(row.active_from), str(row.active_until)) == ("2026-01-05", "2026-11-20")
+    admin.post(f"/customfieldview/edit/{field_id}", data={**form, "active_until": ""})
+    with in_app():
+        assert session().get(CustomField, field_id).active_until is None
