@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,15 @@ def test_an_auditor_makes_all_three_lists_in_all_three_formats(
     with in_app():
         ids = list(session().scalars(sa.select(Report.id)))
     assert len(ids) == 9
+    # Every waiting row tells the page's progress poller where its status is.
+    waiting = auditor.get("/reports/").get_data(as_text=True)
+    status_urls = re.findall(r'data-status-url="([^"]+)"', waiting)
+    assert sorted(status_urls) == sorted(f"/reports/{i}/status" for i in ids)
+    assert {auditor.get(url).get_json()["status"] for url in status_urls} <= {
+        "queued",
+        "running",
+        "failed",
+    }
     for report_id in ids:
         with in_app():
             produce_report_job(report_id)
