@@ -30,7 +30,14 @@ from app.domain.oversight import (
 )
 from app.domain.scope import Actor, scope_of
 from app.domain.vocabulary import OPEN_STATES, Grade, State
-from app.models import Category, Hazard, Region
+from app.models import (
+    Category,
+    ChecklistItem,
+    ChecklistTemplate,
+    Hazard,
+    InspectionResult,
+    Region,
+)
 from app.models.sql_functions import hours_between, whole_hours_between
 from app.services import clock
 from app.services.scoping import regions_for, scope_clause
@@ -294,32 +301,49 @@ class BreakdownRow:
     overdue_open: int
 
 
-BREAKDOWNS = ("township", "category", "source")
+BREAKDOWNS = ("township", "category", "source", "checklist_item")
+# The checklist items shown: those whose failures opened the most tickets.
+CHECKLIST_ITEMS_SHOWN = 20
 
 
 def breakdown(
     actor: Actor, by: str, period: Period, region_id: int | None = None
 ) -> list[BreakdownRow]:
-    """Reported, closed and overdue-open tickets per township, category or source."""
-    column = {
-        "township": Hazard.township_id,
-        "category": Hazard.category_id,
-        "source": Hazard.source,
-    }[by]
-    rows = session().execute(
-        covering(
-            sa.select(
-                column,
-                sa.func.count(),
-                sa.func.count().filter(_closed()),
-                sa.func.count().filter(_overdue_open()),
-            )
-        )
-        .where(*cohort(actor, period, region_id))
-        .group_by(column)
-        .order_by(sa.func.count().desc())
+    """Reported, closed and overdue-open tickets per township, category, source or checklist item.
+
+    By checklist item, a ticket counts under the item whose failure opened it (tickets not
+    opened from a checklist are not counted there).
+    """
+    figures = (
+        sa.func.count(),
+        sa.func.count().filter(_closed()),
+        sa.func.count().filter(_overdue_open()),
     )
-    found = [(key, int(r), int(c), int(o)) for key, r, c, o in rows]
+    where = cohort(actor, period, region_id)
+    if by == "checklist_item":
+        # Driven from the (few) inspection results; the covering hint would force a full scan.
+        query = (
+            sa.select(InspectionResult.item_id, *figures)
+            .select_from(Hazard)
+            .join(InspectionResult, InspectionResult.hazard_id == Hazard.id)
+            .where(*where)
+            .group_by(InspectionResult.item_id)
+            .order_by(sa.func.count().desc(), InspectionResult.item_id)
+            .limit(CHECKLIST_ITEMS_SHOWN)
+        )
+    else:
+        column = {
+            "township": Hazard.township_id,
+            "category": Hazard.category_id,
+            "source": Hazard.source,
+        }[by]
+        query = (
+            covering(sa.select(column, *figures))
+            .where(*where)
+            .group_by(column)
+            .order_by(sa.func.count().desc())
+        )
+    found = [(key, int(r), int(c), int(o)) for key, r, c, o in session().execute(query)]
     names = _names(by, [key for key, *_ in found if key is not None])
     return [
         BreakdownRow(key, names.get(key, "" if key is None else str(key)), r, c, o)
@@ -330,5 +354,17 @@ def breakdown(
 def _names(by: str, keys: list[Any]) -> dict[Any, str]:
     if by == "source" or not keys:
         return {}
+    if by == "checklist_item":
+        rows = session().execute(
+            sa.select(
+                ChecklistItem.id,
+                ChecklistTemplate.name,
+                ChecklistTemplate.version,
+                ChecklistItem.text,
+            )
+            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
+            .where(ChecklistItem.id.in_(keys))
+        )
+        return {key: f"{name} v{version} · {text}" for key, name, version, text in rows}
     model: Any = Region if by == "township" else Category
     return dict(session().execute(sa.select(model.id, model.name).where(model.id.in_(keys))).all())

@@ -40,7 +40,14 @@ IN_REGION = "_flt_2_township"
 TOWNSHIP_IS = "_flt_0_township"
 CATEGORY_IS = "_flt_0_category"
 SOURCE_IS = "_flt_0_source"
-BREAKDOWN_ARGS = {"township": TOWNSHIP_IS, "category": CATEGORY_IS, "source": SOURCE_IS}
+# The hazard list's argument for tickets opened by a checklist item (filters.TicketArgumentFilter).
+CHECKLIST_ITEM_IS = "checklist_item"
+BREAKDOWN_ARGS = {
+    "township": TOWNSHIP_IS,
+    "category": CATEGORY_IS,
+    "source": SOURCE_IS,
+    "checklist_item": CHECKLIST_ITEM_IS,
+}
 
 
 def hazard_list_url(

@@ -162,3 +162,43 @@ def test_a_bad_period_is_explained_and_nothing_breaks(
         build_world()
     page = login("district").get("/dashboard/?from=2026-13-01").get_data(as_text=True)
     assert "YYYY-MM-DD" in page and 'id="rectification-rate">/<' in page
+
+
+def checklist_rows(page: str) -> list[tuple[str, str, int]]:
+    """(item label, list URL, count) of the dashboard's "by checklist item" table."""
+    table = re.search(r'id="breakdown-checklist_item">(.*?)</table>', page, re.S)
+    assert table, "no checklist breakdown"
+    rows = re.findall(
+        r"<tr>\s*<td>([^<]*)</td>\s*<td><a class=\"sl-n\" href=\"([^\"]*)\">(\d+)</a>",
+        table.group(1),
+    )
+    return [(html.unescape(label), html.unescape(href), int(n)) for label, href, n in rows]
+
+
+def test_hazards_are_counted_by_the_checklist_item_that_opened_them(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    from app.services.inspections import submit_inspection
+    from tests.services.test_inspections import answers, gas_checklist
+
+    with in_app():
+        tickets = build_tickets()
+        world = tickets.world
+        template = gas_checklist(world)
+        # Two inspections: the first item fails twice, the next two once each.
+        submit_inspection(world["inspector_a"], template.id, world.e1.id, answers(template, 3))
+        submit_inspection(world["inspector_a"], template.id, world.e2.id, answers(template, 1))
+        first_item = template.items[0].text
+        township_b = world.township_b.id
+    district = login("district")
+    page = district.get("/dashboard/").get_data(as_text=True)
+    rows = checklist_rows(page)
+    assert [n for _, _, n in rows] == [2, 1, 1]
+    assert first_item in rows[0][0] and "燃气使用单位检查表 v1" in rows[0][0]
+    # Each count is the hazard list behind it, for the whole scope and for a region.
+    assert [list_count(district, href) for _, href, _ in rows] == [2, 1, 1]
+    in_b = district.get(f"/dashboard/?region={township_b}").get_data(as_text=True)
+    assert checklist_rows(in_b) == [] and "No ticket in this view was opened" not in in_b
+    assert "没有从检查表开出的隐患" in in_b
+    # Another township's inspector counts none of them.
+    assert checklist_rows(login("inspector_b").get("/dashboard/").get_data(True)) == []
