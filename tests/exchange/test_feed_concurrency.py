@@ -1,13 +1,16 @@
-"""The change feed on PostgreSQL while other sessions commit transitions: nothing slips
+"""The change feed on PostgreSQL while other processes commit transitions: nothing slips
 between two pages, nothing comes twice; and transitions on different tickets do not wait for
 each other (the feed takes no lock)."""
 
 from __future__ import annotations
 
-import random
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,8 +30,9 @@ from tests.factories import build_world, report
 
 pytestmark = pytest.mark.postgres
 
-WRITERS = 4
-TICKETS_PER_WRITER = 8
+ROOT = Path(__file__).resolve().parents[2]
+WRITERS = 3
+TICKETS_PER_WRITER = 10
 # Generous bounds for a shared machine; they only keep a broken run from hanging.
 WAIT = 30.0
 
@@ -39,14 +43,28 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         yield app
 
 
-def _slow_commits(session: Session) -> None:
-    # Widen the gap between a writer's first write and its commit, so that writers that
-    # started later often commit first: the feed must hold their entries back, not skip the
-    # earlier writer's.
-    threading.Event().wait(random.uniform(0, 0.05))
+def _start_writers(app: Flask, tickets: list[int]) -> list[subprocess.Popen[str]]:
+    """WRITERS processes, each editing its share of ``tickets`` once it is told to go."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    instance = str(Path(app.config["UPLOAD_FOLDER"]).parent)
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.exchange.feed_writer", url, instance, "inspector_a"]
+            + [str(t) for t in tickets[n::WRITERS]],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(WRITERS)
+    ]
+    for writer in writers:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    return writers
 
 
-def test_a_client_reading_while_others_commit_misses_nothing_and_repeats_nothing(
+def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeats_nothing(
     pg_app: Flask,
 ) -> None:
     with pg_app.app_context():
@@ -55,57 +73,41 @@ def test_a_client_reading_while_others_commit_misses_nothing_and_repeats_nothing
         tickets = [report(world, title=f"隐患{n}").id for n in range(WRITERS * TICKETS_PER_WRITER)]
         start = page_json(changes_for(province, START, 1000))["next"]
         db.session.commit()
-    inspector = world["inspector_a"]
-    done = threading.Event()
-    errors: list[BaseException] = []
-
-    def write(mine: list[int]) -> None:
-        with pg_app.app_context():
-            try:
-                for hazard_id in mine:
-                    version = db.session.get(Hazard, hazard_id).version  # type: ignore[union-attr]
-                    db.session.rollback()
-                    lifecycle.fire_transition(
-                        inspector, hazard_id, Action.EDIT, {"risk_point": "仓库"}, version
-                    )
-            except BaseException as exc:
-                errors.append(exc)
-            finally:
-                db.session.remove()
-
-    sa.event.listen(Session, "before_commit", _slow_commits)
-    seen: list[tuple[int, str, int]] = []
+    seen: list[tuple[str, str, int]] = []
+    writers = _start_writers(pg_app, tickets)
     try:
-        writers = [
-            threading.Thread(target=write, args=(tickets[n::WRITERS],)) for n in range(WRITERS)
-        ]
-        for thread in writers:
-            thread.start()
         with pg_app.app_context():
             cursor = start
 
-            def read_page() -> Any:
+            def read_page() -> None:
                 nonlocal cursor
                 page = page_json(changes_for(province, decode_cursor(cursor), 3))
                 db.session.rollback()
                 assert decode_cursor(page["next"]) >= decode_cursor(cursor)
                 for change in page["changes"]:
                     seen.append((change["cursor"], change["ticket"]["code"], change["version"]))
-                moved = page["next"] != cursor
                 cursor = page["next"]
-                return moved
 
-            while any(t.is_alive() for t in writers):
+            for writer in writers:
+                assert writer.stdin is not None
+                writer.stdin.write("go\n")
+                writer.stdin.flush()
+            while any(writer.poll() is None for writer in writers):
                 read_page()
-            for thread in writers:
-                thread.join(timeout=60)
-            done.set()
-            while read_page():
-                pass
+            failed = [w.communicate()[1] for w in writers if w.wait(WAIT) != 0]
+            assert failed == []
+            # Every edit is committed; the feed gives the rest as soon as no transaction of the
+            # server is older than them (other databases' transactions count too).
+            deadline = time.monotonic() + WAIT
+            while len(seen) < len(tickets) and time.monotonic() < deadline:
+                read_page()
+            read_page()
     finally:
-        sa.event.remove(Session, "before_commit", _slow_commits)
+        for writer in writers:
+            if writer.poll() is None:
+                writer.kill()
+            writer.communicate()
     try:
-        assert errors == []
         with pg_app.app_context():
             final = dict(
                 db.session.execute(
