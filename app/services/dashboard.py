@@ -8,7 +8,7 @@ summary counts all of them in one scan with ``COUNT(*) FILTER (WHERE …)``, and
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 
@@ -46,54 +46,91 @@ from app.services.transaction import session
 _OPEN = [s.value for s in OPEN_STATES]
 
 
-def _is_open() -> ColumnElement[bool]:
-    return Hazard.state.in_(_OPEN)
+@dataclass(frozen=True)
+class Facts:
+    """The columns the figures are defined on: one ticket's, or those of a group of tickets
+    that agree on all of them (the summary counts such groups, not the tickets one by one)."""
+
+    state: Any
+    grade: Any
+    overdue: Any
+    supervision_level: Any
+    extension_count: Any
+    rework_count: Any
 
 
-def _closed() -> ColumnElement[bool]:
-    return Hazard.state == State.CLOSED.value
+TICKET = Facts(
+    Hazard.state,
+    Hazard.grade,
+    Hazard.overdue,
+    Hazard.supervision_level,
+    Hazard.extension_count,
+    Hazard.rework_count,
+)
+# The ticket's columns in the order of the index ix_hazard_oversight_by_state.
+FACT_COLUMNS = [getattr(TICKET, f.name) for f in fields(Facts)]
 
 
-def _overdue_open() -> ColumnElement[bool]:
-    return sa.and_(_is_open(), Hazard.overdue.is_(True))
+def _is_open(t: Facts) -> ColumnElement[bool]:
+    return t.state.in_(_OPEN)
 
 
-FIGURE_CLAUSES: dict[Figure, Callable[[], ColumnElement[bool]]] = {
-    Figure.REPORTED: sa.true,
-    Figure.CONFIRMED: lambda: Hazard.state.not_in([s.value for s in NOT_CONFIRMED_STATES]),
+def _closed(t: Facts = TICKET) -> ColumnElement[bool]:
+    return t.state == State.CLOSED.value
+
+
+def _overdue_open(t: Facts = TICKET) -> ColumnElement[bool]:
+    return sa.and_(_is_open(t), t.overdue.is_(True))
+
+
+FIGURE_CLAUSES: dict[Figure, Callable[[Facts], ColumnElement[bool]]] = {
+    Figure.REPORTED: lambda t: sa.true(),
+    Figure.CONFIRMED: lambda t: t.state.not_in([s.value for s in NOT_CONFIRMED_STATES]),
     Figure.OPEN: _is_open,
     Figure.CLOSED: _closed,
-    Figure.REJECTED: lambda: Hazard.state == State.REJECTED.value,
+    Figure.REJECTED: lambda t: t.state == State.REJECTED.value,
+    Figure.CLOSED_ON_TIME: _closed,  # and ROW_CONDITIONS
+    Figure.OVERDUE_OPEN: _overdue_open,
+    Figure.OVERDUE_OPEN_GENERAL: lambda t: sa.and_(
+        _overdue_open(t), t.grade == Grade.GENERAL.value
+    ),
+    Figure.OVERDUE_OPEN_MAJOR: lambda t: sa.and_(_overdue_open(t), t.grade == Grade.MAJOR.value),
+    Figure.SUPERVISED: lambda t: sa.and_(_is_open(t), t.supervision_level.is_not(None)),
+    Figure.EXTENDED: lambda t: t.extension_count > 0,
+    Figure.SENT_BACK: lambda t: t.rework_count > 0,
+}
+
+# What a figure asks of a ticket's other columns besides its Facts (counted row by row).
+ROW_CONDITIONS: dict[Figure, Callable[[], ColumnElement[bool]]] = {
     # Against the FIRST deadline: an approved extension does not make a late closure on time.
     # A ticket fixed on the spot has no deadline and was closed at once: on time.
-    Figure.CLOSED_ON_TIME: lambda: sa.and_(
-        _closed(),
-        sa.or_(Hazard.original_deadline.is_(None), Hazard.closed_at <= Hazard.original_deadline),
+    Figure.CLOSED_ON_TIME: lambda: sa.or_(
+        Hazard.original_deadline.is_(None), Hazard.closed_at <= Hazard.original_deadline
     ),
-    Figure.OVERDUE_OPEN: _overdue_open,
-    Figure.OVERDUE_OPEN_GENERAL: lambda: sa.and_(
-        _overdue_open(), Hazard.grade == Grade.GENERAL.value
-    ),
-    Figure.OVERDUE_OPEN_MAJOR: lambda: sa.and_(_overdue_open(), Hazard.grade == Grade.MAJOR.value),
-    Figure.SUPERVISED: lambda: sa.and_(_is_open(), Hazard.supervision_level.is_not(None)),
-    Figure.EXTENDED: lambda: Hazard.extension_count > 0,
-    Figure.SENT_BACK: lambda: Hazard.rework_count > 0,
 }
 
 
-def covering(query: Any) -> Any:
-    """Read ``query`` from the covering index ix_hazard_oversight on SQLite.
+# The covering indexes of the hazard table that the dashboard reads instead of the table.
+BY_PERIOD = "ix_hazard_oversight"
+BY_STATE = "ix_hazard_oversight_by_state"
+
+
+def covering(query: Any, index: str = BY_PERIOD) -> Any:
+    """Read ``query`` from a covering index on SQLite: ix_hazard_oversight (led by the report
+    time a period filters on) or ix_hazard_oversight_by_state (led by the Facts).
 
     SQLite's planner otherwise takes a narrower index matching one condition (e.g. the state)
     and then looks up hundreds of thousands of rows one by one; the covering index is scanned
     without touching the table. PostgreSQL ignores the hint and plans for itself.
     """
-    return query.with_hint(Hazard.__table__, "INDEXED BY ix_hazard_oversight", "sqlite")
+    return query.with_hint(Hazard.__table__, f"INDEXED BY {index}", "sqlite")
 
 
 def figure_clause(figure: Figure) -> ColumnElement[bool]:
     """The tickets a figure counts (within whatever scope, period and region apply)."""
-    return FIGURE_CLAUSES[figure]()
+    clause = FIGURE_CLAUSES[figure](TICKET)
+    row = ROW_CONDITIONS.get(figure)
+    return clause if row is None else sa.and_(clause, row())
 
 
 def period_clause(period: Period) -> ColumnElement[bool]:
@@ -168,32 +205,62 @@ SUPERVISED_SHOWN = 20
 
 
 def summary(actor: Actor, period: Period, region_id: int | None = None) -> Summary:
-    """The dashboard figures for ``actor``'s scope, ``period`` and (optionally) one region."""
+    """The dashboard figures for ``actor``'s scope, ``period`` and (optionally) one region.
+
+    One scan groups the tickets by their Facts, counting each group and its rows that meet
+    the ROW_CONDITIONS; the figures are then the FIGURE_CLAUSES summed over the few hundred
+    groups, so every figure is defined once, for the list and for the dashboard alike.
+    """
     region = visible_region(actor, region_id)
     where = cohort(actor, period, region_id)
     db = session()
     closed = [_closed(), Hazard.closed_at.is_not(None)]
     hours = hours_between(Hazard.closed_at, Hazard.reported_at)
-    # One scan: every figure, every state and the mean duration together.
-    counted = db.execute(
+    index = _summary_index(period)
+    groups = (
         covering(
             sa.select(
-                *(sa.func.count().filter(figure_clause(f)).label(f.value) for f in Figure),
+                *FACT_COLUMNS,
+                sa.func.count().label("n"),
                 *(
-                    sa.func.count().filter(Hazard.state == s.value).label(f"state_{s.value}")
-                    for s in State
+                    sa.func.count().filter(row()).label(f.value)
+                    for f, row in ROW_CONDITIONS.items()
                 ),
-                sa.func.avg(hours).filter(*closed).label("mean_hours"),
-            )
-        ).where(*where)
+                sa.func.sum(hours).filter(*closed).label("hours"),
+                sa.func.count(hours).filter(*closed).label("timed"),
+            ),
+            index,
+        )
+        .where(*where)
+        .group_by(*FACT_COLUMNS)
+        .subquery()
+    )
+    group = Facts(*(groups.c[column.key] for column in FACT_COLUMNS))
+
+    def total(figure: Figure) -> Any:
+        counted = groups.c[figure.value] if figure in ROW_CONDITIONS else groups.c.n
+        return sa.func.sum(counted).filter(FIGURE_CLAUSES[figure](group)).label(figure.value)
+
+    counted = db.execute(
+        sa.select(
+            *(total(f) for f in Figure),
+            *(
+                sa.func.sum(groups.c.n).filter(group.state == s.value).label(f"state_{s.value}")
+                for s in State
+            ),
+            sa.func.sum(groups.c.hours).label("hours"),
+            sa.func.sum(groups.c.timed).label("timed"),
+        )
     ).one()
     counts = {f: int(getattr(counted, f.value) or 0) for f in Figure}
     by_state = {s.value: int(getattr(counted, f"state_{s.value}") or 0) for s in State}
-    mean = counted.mean_hours
+    mean = float(counted.hours) / int(counted.timed) if counted.timed else None
     bucket = whole_hours_between(Hazard.closed_at, Hazard.reported_at)
     histogram = join_counts(
         db.execute(
-            covering(sa.select(bucket, sa.func.count())).where(*where, *closed).group_by(bucket)
+            covering(sa.select(bucket, sa.func.count()), index)
+            .where(*where, *closed)
+            .group_by(bucket)
         )
     )
     return Summary(
@@ -201,12 +268,29 @@ def summary(actor: Actor, period: Period, region_id: int | None = None) -> Summa
         region=region,
         counts=counts,
         by_state=by_state,
-        mean_hours_to_close=None if mean is None else round(float(mean), 1),
+        mean_hours_to_close=None if mean is None else round(mean, 1),
         p90_hours_to_close=percentile_of_histogram(
             {int(str(k)): v for k, v in histogram.items()}, 0.9
         ),
         supervised=_supervised(where),
     )
+
+
+# A period holding less than this share of the time since the first report is read by
+# seeking its rows in ix_hazard_oversight (and sorting them into groups); a longer one, or
+# all time, by scanning ix_hazard_oversight_by_state, whose order already is the groups'.
+SEEK_SHARE = 0.2
+
+
+def _summary_index(period: Period) -> str:
+    start, end = period.bounds(clock.zone())
+    if start is None:
+        return BY_STATE
+    first = session().execute(sa.select(sa.func.min(Hazard.reported_at))).scalar()
+    if first is None:
+        return BY_STATE
+    end = end or clock.now()
+    return BY_PERIOD if (end - start) < SEEK_SHARE * (end - first) else BY_STATE
 
 
 def _supervised(where: list[ColumnElement[bool]]) -> list[dict[str, Any]]:
