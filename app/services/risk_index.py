@@ -101,6 +101,62 @@ def _month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     return start, end
 
 
+# What each component measures in the month [start, end), as SQL over the hazard table. The
+# month's raw figures count these tickets; the ranking's drill-down lists exactly them.
+
+
+def _closed_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        Hazard.state == State.CLOSED.value, Hazard.closed_at >= start, Hazard.closed_at < end
+    )
+
+
+def _overdue_major_at(end: datetime) -> sa.ColumnElement[bool]:
+    """Major, reported before ``end``, past its deadline then and not closed by then."""
+    return sa.and_(
+        Hazard.reported_at < end,
+        Hazard.grade == Grade.MAJOR.value,
+        Hazard.state.in_([*(s.value for s in OPEN_STATES), State.CLOSED.value]),
+        Hazard.deadline < end,
+        sa.or_(Hazard.closed_at.is_(None), Hazard.closed_at >= end),
+    )
+
+
+def _confirmed_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Hazard.confirmed_at >= start, Hazard.confirmed_at < end)
+
+
+def _reported_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(Hazard.reported_at >= start, Hazard.reported_at < end)
+
+
+def _decisions_in(start: datetime, end: datetime) -> sa.ColumnElement[bool]:
+    """Timeline entries of a verification's outcome (verified or sent back) in the month."""
+    return sa.and_(
+        HazardEvent.action.in_([Action.VERIFY.value, Action.SEND_BACK.value]),
+        HazardEvent.occurred_at >= start,
+        HazardEvent.occurred_at < end,
+    )
+
+
+def component_tickets(component: Component, year: int, month: int) -> sa.ColumnElement[bool]:
+    """The tickets a component of a month measures (add the township and the user's scope):
+    closed in the month for the on-time rate and the time to close, overdue major at the
+    month's end, confirmed in the month, reported in the month for the self-found share, and
+    those with a verification decided in the month for the send-back rate."""
+    start, end = _month_bounds(year, month)
+    if component in (Component.ON_TIME, Component.CLOSE_TIME):
+        return _closed_in(start, end)
+    if component is Component.OVERDUE_MAJOR:
+        return _overdue_major_at(end)
+    if component is Component.CONFIRM_TIME:
+        return _confirmed_in(start, end)
+    if component is Component.SELF_FOUND:
+        return _reported_in(start, end)
+    decided = sa.select(HazardEvent.hazard_id).where(_decisions_in(start, end))
+    return Hazard.id.in_(decided)
+
+
 def raw_figures(district_id: int, year: int, month: int) -> dict[int, tuple[str, RawFigures]]:
     """Every active township of the district with its month's raw figures (zeros if none)."""
     start, end = _month_bounds(year, month)
@@ -114,7 +170,6 @@ def raw_figures(district_id: int, year: int, month: int) -> dict[int, tuple[str,
     ).all()
     figures: dict[int, dict[str, Any]] = {tid: {} for tid, _ in townships}
     live = [Hazard.deleted_at.is_(None), Hazard.district_id == district_id]
-    in_month = (start, end)
 
     def gather(columns: dict[str, Any], *where: Any, source: Any = Hazard) -> None:
         query = (
@@ -127,7 +182,6 @@ def raw_figures(district_id: int, year: int, month: int) -> dict[int, tuple[str,
             if row.township_id in figures:
                 figures[row.township_id].update({name: row._mapping[name] for name in columns})
 
-    closed_in_month = [Hazard.closed_at >= in_month[0], Hazard.closed_at < in_month[1]]
     gather(
         {
             "closed": sa.func.count(),
@@ -140,19 +194,12 @@ def raw_figures(district_id: int, year: int, month: int) -> dict[int, tuple[str,
             "close_days_total": sa.func.sum(hours_between(Hazard.closed_at, Hazard.reported_at))
             / 24.0,
         },
-        Hazard.state == State.CLOSED.value,
-        *closed_in_month,
+        _closed_in(start, end),
     )
     gather(
         {
             "tickets_to_date": sa.func.count(),
-            # Major, past its deadline at the month's end and not closed by then.
-            "overdue_major": sa.func.count().filter(
-                Hazard.grade == Grade.MAJOR.value,
-                Hazard.state.in_([*(s.value for s in OPEN_STATES), State.CLOSED.value]),
-                Hazard.deadline < end,
-                sa.or_(Hazard.closed_at.is_(None), Hazard.closed_at >= end),
-            ),
+            "overdue_major": sa.func.count().filter(_overdue_major_at(end)),
         },
         Hazard.reported_at < end,
     )
@@ -163,25 +210,21 @@ def raw_figures(district_id: int, year: int, month: int) -> dict[int, tuple[str,
                 hours_between(Hazard.confirmed_at, Hazard.reported_at)
             ),
         },
-        Hazard.confirmed_at >= start,
-        Hazard.confirmed_at < end,
+        _confirmed_in(start, end),
     )
     gather(
         {
             "reported": sa.func.count(),
             "self_found": sa.func.count().filter(Hazard.source == Source.SELF_CHECK.value),
         },
-        Hazard.reported_at >= start,
-        Hazard.reported_at < end,
+        _reported_in(start, end),
     )
     gather(
         {
             "decisions": sa.func.count(),
             "send_backs": sa.func.count().filter(HazardEvent.action == Action.SEND_BACK.value),
         },
-        HazardEvent.action.in_([Action.VERIFY.value, Action.SEND_BACK.value]),
-        HazardEvent.occurred_at >= start,
-        HazardEvent.occurred_at < end,
+        _decisions_in(start, end),
         source=sa.join(HazardEvent, Hazard, HazardEvent.hazard_id == Hazard.id),
     )
     return {

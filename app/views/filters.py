@@ -22,15 +22,19 @@ from flask_appbuilder.models.sqla.filters import (
     get_field_setup_query,
 )
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
+from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID
-from app.domain.oversight import Figure
-from app.models import Hazard
+from app.domain.oversight import Figure, parse_month
+from app.domain.risk_index import COMPONENT_LABELS, Component
+from app.models import ChecklistItem, Hazard
 from app.services import clock
 from app.services.custom_fields import extra_filters
 from app.services.dashboard import figure_clause, region_clause
 from app.services.inspections import opened_by_item
+from app.services.risk_index import component_tickets
+from app.services.transaction import session
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -119,12 +123,28 @@ EXTRA_FILTERS: dict[str, list[type[BaseFilter]]] = {
 }
 
 
+# The hazard list's arguments for the tickets behind one component of the township
+# risk-control index in a month (the ranking's drill-down).
+RISK_COMPONENT = "risk_component"
+RISK_MONTH = "risk_month"
+
+
+def _risk_component_tickets(component: str, month: str) -> Any:
+    """The tickets behind ``component`` in ``month`` (YYYY-MM); none for anything else."""
+    try:
+        return component_tickets(Component(component), *parse_month(month))
+    except (ValueError, InvalidError):
+        return sa.false()
+
+
 class TicketArgumentFilter(BaseFilter):
-    """Tickets matching the request's ``extra.<name>=value`` and ``checklist_item=<id>``.
+    """Tickets matching the request's ``extra.<name>=value``, ``checklist_item=<id>`` and
+    ``risk_component=<component>&risk_month=YYYY-MM``.
 
     ``extra.<name>`` filters on a custom field marked filterable; ``checklist_item`` keeps the
-    tickets failures of that checklist item opened. The arguments are read when the query
-    runs, so fields an administrator adds filter at once, without a restart.
+    tickets failures of that checklist item opened; ``risk_component`` the tickets one
+    component of the township risk-control index measured in a month. The arguments are read
+    when the query runs, so fields an administrator adds filter at once, without a restart.
     """
 
     name = "arguments"
@@ -139,7 +159,29 @@ class TicketArgumentFilter(BaseFilter):
         item_id = request.args.get("checklist_item", type=int)
         if item_id is not None and 0 < item_id <= MAX_ID:
             query = query.filter(opened_by_item(item_id))
+        if RISK_COMPONENT in request.args or RISK_MONTH in request.args:
+            query = query.filter(
+                _risk_component_tickets(
+                    request.args.get(RISK_COMPONENT, ""), request.args.get(RISK_MONTH, "")
+                )
+            )
         return query
+
+
+def argument_notes() -> list[tuple[str, str]]:
+    """What the hazard list's argument filters keep, as (label, value) for a banner above it."""
+    notes: list[tuple[str, str]] = []
+    item_id = request.args.get("checklist_item", type=int)
+    if item_id is not None and 0 < item_id <= MAX_ID:
+        item = session().get(ChecklistItem, item_id)
+        if item is not None:
+            notes.append((gettext("Opened by checklist item"), f"{item.template!r} · {item.text}"))
+    component = request.args.get(RISK_COMPONENT, "")
+    if component in set(Component):
+        label = gettext(COMPONENT_LABELS[Component(component)])
+        month = request.args.get(RISK_MONTH, "")
+        notes.append((gettext("Township risk-control index"), f"{month} · {label}"))
+    return notes
 
 
 # A base filter of the hazard list and API (its value is never used).

@@ -1,7 +1,8 @@
 """The monthly township ranking (乡镇风险管控指数排名) and the admin's weight sets.
 
 Thin: runs come from ``app.services.risk_index``; every component links to the hazard list of
-the tickets behind it (the list's own filters: township, period of the relevant instant, figure).
+the tickets behind it (the list's township filter and its risk_component/risk_month arguments,
+which apply ``risk_index.component_tickets``, the condition the month's figures counted).
 """
 
 from __future__ import annotations
@@ -17,41 +18,23 @@ from openpyxl import Workbook
 from wtforms import ValidationError
 
 from app.domain.errors import DomainError
-from app.domain.oversight import Figure, month_period, parse_month
 from app.domain.risk_index import COMPONENT_LABELS, COMPONENT_UNITS, Component, check_weights
 from app.models.oversight import RiskIndexRun, RiskWeightSet
 from app.services import risk_index
 from app.services.transaction import session
-from app.views.dashboard import FIGURE_IS, TOWNSHIP_IS
-from app.views.filters import SafeLoopInterface
+from app.views.dashboard import TOWNSHIP_IS
+from app.views.filters import RISK_COMPONENT, RISK_MONTH, SafeLoopInterface
 from app.views.reference import ReferenceDataView
 from app.views.scoped import current_actor
 
-GRADE_IS = "_flt_0_grade"
-SOURCE_IS = "_flt_0_source"
-
-
-def _day_range(column: str, month: str) -> dict[str, str]:
-    first, last = month_period(*parse_month(month)).as_text()
-    return {f"_flt_0_{column}": first, f"_flt_1_{column}": last}
-
 
 def component_tickets_url(component: Component, month: str, township_id: int) -> str:
-    """The hazard list behind one component of one township's month."""
-    args: dict[str, Any] = {TOWNSHIP_IS: township_id}
-    if component in (Component.ON_TIME, Component.CLOSE_TIME):
-        args |= {**_day_range("closed_at", month), FIGURE_IS: Figure.CLOSED.value}
-    elif component is Component.CONFIRM_TIME:
-        args |= _day_range("confirmed_at", month)
-    elif component is Component.SELF_FOUND:
-        args |= _day_range("reported_at", month)
-    elif component is Component.OVERDUE_MAJOR:
-        # Today's overdue major hazards reported up to the month's end (the component counts
-        # those past their deadline at the month's end).
-        last = _day_range("reported_at", month)["_flt_1_reported_at"]
-        args |= {"_flt_1_reported_at": last, FIGURE_IS: Figure.OVERDUE_OPEN_MAJOR.value}
-    else:
-        args |= {FIGURE_IS: Figure.SENT_BACK.value}
+    """The hazard list of exactly the tickets behind one component of one township's month."""
+    args: dict[str, Any] = {
+        TOWNSHIP_IS: township_id,
+        RISK_COMPONENT: component.value,
+        RISK_MONTH: month,
+    }
     return url_for("HazardView.list", **args)
 
 

@@ -197,6 +197,8 @@ def test_hazards_are_counted_by_the_checklist_item_that_opened_them(
     assert first_item in rows[0][0] and "燃气使用单位检查表 v1" in rows[0][0]
     # Each count is the hazard list behind it, for the whole scope and for a region.
     assert [list_count(district, href) for _, href, _ in rows] == [2, 1, 1]
+    behind = district.get(rows[0][1]).get_data(as_text=True)
+    assert "由检查项开出" in behind and first_item in behind
     in_b = district.get(f"/dashboard/?region={township_b}").get_data(as_text=True)
     assert checklist_rows(in_b) == [] and "No ticket in this view was opened" not in in_b
     assert "没有从检查表开出的隐患" in in_b

@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from app.services import clock
 from app.services.risk_index import compute_month
-from tests.oversight_data import build_month
+from tests.factories import report
+from tests.oversight_data import build_month, set_columns
 from tests.views.test_dashboard import list_count
 
 
@@ -41,7 +44,43 @@ def test_the_district_reads_the_month_and_drills_down_to_the_tickets(
     assert list_count(district, links["on_time"]) == 2
     assert list_count(district, links["self_found"]) == 4
     assert list_count(district, links["confirm_time"]) == 2
-    assert list_count(district, links["send_back"]) == 1
+    # A verification decided in the month: the one closed on time, the one sent back.
+    assert list_count(district, links["send_back"]) == 2
+
+
+def test_each_component_lists_exactly_the_tickets_it_measured(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        world, month, t0 = build_month()
+        # Major, its deadline passed within the month and still open at the month's end (the
+        # sweep never flagged it, so today's "overdue" figure would not count it).
+        with clock.travel_to(t0 + timedelta(days=2)):
+            major = report(world, title="重大隐患")
+        set_columns(major, grade="major", deadline=t0 + timedelta(days=5))
+        run = compute_month(None, world.district.id, month)
+        measured = {c: v["value"] for c, v in run.scores[0].components.items()}
+        township_a = world.township_a.id
+    assert measured["overdue_major"] == 1
+    district = login("district")
+    detail = district.get(f"/ranking/{month}/township/{township_a}").get_data(as_text=True)
+    links = dict(
+        re.findall(r'data-component="(\w+)">.*?href="([^"]+)"', detail.replace("&amp;", "&"), re.S)
+    )
+    counts = {component: list_count(district, url) for component, url in links.items()}
+    assert counts == {
+        "on_time": 2,  # closed in the month
+        "close_time": 2,
+        "overdue_major": 1,
+        "confirm_time": 2,
+        "self_found": 5,  # reported in the month
+        "send_back": 2,  # a verification decided in the month
+    }
+    page = district.get(links["overdue_major"]).get_data(as_text=True)
+    assert "重大隐患" in page and "乡镇风险管控指数" in page and "逾期重大隐患" in page
+    # Another township's inspector follows the same link and sees none of township A's.
+    assert list_count(login("inspector_b"), links["self_found"]) == 0
+    assert list_count(district, links["self_found"].replace(month, "2026-13")) == 0
 
 
 def test_the_ranking_exports_as_xlsx(in_app: Any, login: Callable[[str], FlaskClient]) -> None:
