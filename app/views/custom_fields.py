@@ -12,9 +12,8 @@ from typing import Any
 from flask_appbuilder import AppBuilder
 from flask_appbuilder.validators import Unique
 from flask_babel import gettext, lazy_gettext
-from wtforms import BooleanField, DateField, SelectField, TextAreaField
-from wtforms.validators import Optional, ValidationError
-from wtforms.widgets import DateInput
+from wtforms import BooleanField, SelectField, TextAreaField
+from wtforms.validators import ValidationError
 
 from app.domain.custom_fields import STAGE_LABELS, STAGES, TYPE_LABELS, FieldType
 from app.domain.errors import DomainError, InvalidError
@@ -113,23 +112,6 @@ class CustomFieldView(ReferenceDataView):
         "choices": TextAreaField(lazy_gettext("Choices"), render_kw={"rows": 4}),
         # FAB marks a NOT NULL boolean required, which refuses an unticked box.
         "filterable": BooleanField(lazy_gettext("Filter the lists on it")),
-        # The browser's own date input, not FAB's bootstrap-datepicker: the picker keeps its
-        # own copy of the date and, on closing (forceParse), writes that copy back into the
-        # input; a date that reached the input without a keyup (filled in, autocompleted,
-        # picked from a phone's suggestion) was thus replaced by the old one and never saved.
-        "active_from": DateField(
-            lazy_gettext("In use from"),
-            validators=[Optional()],
-            widget=DateInput(),
-            render_kw={"class": "form-control"},
-        ),
-        "active_until": DateField(
-            lazy_gettext("In use until"),
-            description=lazy_gettext("Retire the field: its values stay on the tickets."),
-            validators=[Optional()],
-            widget=DateInput(),
-            render_kw={"class": "form-control"},
-        ),
     }
     edit_form_extra_fields = add_form_extra_fields
 

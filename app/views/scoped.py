@@ -17,6 +17,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from app.domain.scope import Actor, scope_of
 from app.services.actors import actor_for
 from app.services.scoping import scope_clause
+from app.views.dates import date_input_fields
 
 
 def current_actor() -> Actor:
@@ -51,6 +52,15 @@ class ScopedModelView(ModelView):
     base_filters = SCOPE_FILTERS
     # FAB's download/<filename> is not scoped: attachments have their own endpoint.
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+    def _init_forms(self) -> None:
+        # Date columns as the browser's date input (app.views.dates), unless the view gives
+        # its own field; FAB reads the extra fields when it builds the add and edit forms.
+        own_add: dict[str, Any] = getattr(self, "add_form_extra_fields", None) or {}
+        own_edit: dict[str, Any] = getattr(self, "edit_form_extra_fields", None) or {}
+        self.add_form_extra_fields = {**date_input_fields(self, self.add_columns), **own_add}
+        self.edit_form_extra_fields = {**date_input_fields(self, self.edit_columns), **own_edit}
+        super()._init_forms()
 
     def prepare(self, item: Any) -> None:
         """Fill what a row derives from its fields before it is saved (add and edit alike)."""
