@@ -15,16 +15,14 @@ from app.api import schemas
 from app.api.base import current_actor, reply
 from app.api.errors import api_errors
 from app.domain.errors import InvalidError
+from app.domain.exchange import START, Cursor, decode_cursor
 from app.domain.fields import invalid_data_message
 from app.domain.messages import N_, Message
 from app.services.exchange import (
     DEFAULT_PAGE,
     MAX_PAGE,
     PERIOD_FORMATS,
-    START,
-    Cursor,
     changes_for,
-    decode_cursor,
     page_json,
     write_period_file,
 )

@@ -168,3 +168,31 @@ DEFAULT_CODES: dict[CodeKind, dict[str, str]] = {
     },
     CodeKind.SUPERVISION_LEVEL: {"province": "1", "city": "2", "county": "3"},
 }
+
+
+# ---------------------------------------------------------------- change feed positions
+
+Cursor = tuple[int, int]
+"""A position in the feed: the last entry's (txid, id); (0, 0) is the start."""
+
+START: Cursor = (0, 0)
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    """The cursor as the API gives it out (clients pass it back as it is)."""
+    return f"{cursor[0]}-{cursor[1]}"
+
+
+def decode_cursor(raw: str) -> Cursor:
+    """A cursor from :func:`encode_cursor`, or a plain entry id of the old API (which is the
+    position (0, id): entries written before the txid column have txid 0).
+
+    Raises ValueError for anything else.
+    """
+    raw = raw.strip()
+    parts = raw.split("-")
+    if not 1 <= len(parts) <= 2 or not all(p.isascii() and p.isdigit() for p in parts):
+        raise ValueError(f"not a change feed cursor: {raw!r}")
+    if len(parts) == 1:
+        return (0, int(parts[0]))
+    return (int(parts[0]), int(parts[1]))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_appbuilder import Model
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.exchange import encode_cursor
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -55,6 +56,12 @@ class WebhookSubscriber(Model):
 
     def __repr__(self) -> str:
         return self.name
+
+    @property
+    def feed_position(self) -> str:
+        """How far the subscriber has followed the change feed, written as the API's cursor
+        (``GET /api/v1/exchange/changes?since=`` from here gives what it has not heard of)."""
+        return encode_cursor((self.last_event_txid, self.last_event_id))
 
 
 class WebhookDelivery(Model):

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.domain.errors import InvalidError
-from app.domain.exchange import CodeKind
+from app.domain.exchange import START, CodeKind, Cursor, encode_cursor
 from app.domain.fields import invalid_data_message
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor, Scope, scope_of
@@ -71,32 +71,6 @@ class Entry:
     to_state: str
     occurred_at: datetime
     version: int
-
-
-Cursor = tuple[int, int]
-"""A position in the feed: the last entry's (txid, id); (0, 0) is the start."""
-
-START: Cursor = (0, 0)
-
-
-def encode_cursor(cursor: Cursor) -> str:
-    """The cursor as the API gives it out (clients pass it back as it is)."""
-    return f"{cursor[0]}-{cursor[1]}"
-
-
-def decode_cursor(raw: str) -> Cursor:
-    """A cursor from :func:`encode_cursor`, or a plain entry id of the old API (which is the
-    position (0, id): entries written before the txid column have txid 0).
-
-    Raises ValueError for anything else.
-    """
-    raw = raw.strip()
-    parts = raw.split("-")
-    if not 1 <= len(parts) <= 2 or not all(p.isascii() and p.isdigit() for p in parts):
-        raise ValueError(f"not a change feed cursor: {raw!r}")
-    if len(parts) == 1:
-        return (0, int(parts[0]))
-    return (int(parts[0]), int(parts[1]))
 
 
 @dataclass(frozen=True)

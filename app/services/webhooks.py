@@ -38,6 +38,7 @@ from app.domain.exchange import (
     EVENT_HEADER,
     SIGNATURE_HEADER,
     WEBHOOK_PAUSED_STEP,
+    Cursor,
     DeliveryStatus,
     event_name,
     next_attempt_at,
@@ -50,7 +51,6 @@ from app.models import Notification, WebhookDelivery, WebhookSubscriber
 from app.services import clock
 from app.services.exchange import (
     Change,
-    Cursor,
     code_map,
     entries_after,
     exchange_record,

@@ -76,7 +76,7 @@ class WebhookSubscriberView(ReferenceDataView):
         "active",
         "paused_at",
         "pause_reason",
-        "last_event_id",
+        "feed_position",
         "created_at",
     ]
     add_columns = ["name", "url", "events", "region", "secret", "active"]
@@ -90,7 +90,7 @@ class WebhookSubscriberView(ReferenceDataView):
         "active": lazy_gettext("Active"),
         "paused_at": lazy_gettext("Paused at"),
         "pause_reason": lazy_gettext("Why paused"),
-        "last_event_id": lazy_gettext("Last change dispatched"),
+        "feed_position": lazy_gettext("Change feed position"),
         "created_at": lazy_gettext("Created at"),
     }
     description_columns = {
@@ -104,6 +104,10 @@ class WebhookSubscriberView(ReferenceDataView):
             "with it; left empty, a random one is made."
         ),
         "region": lazy_gettext("Only tickets of this region (empty: the whole district)."),
+        "feed_position": lazy_gettext(
+            "The change feed's cursor up to which changes were turned into deliveries (the "
+            "delivery log shows each one)."
+        ),
     }
     validators_columns = {"url": [url_validator], "events": [events_validator]}
 

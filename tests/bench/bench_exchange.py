@@ -37,12 +37,13 @@ def main() -> None:
 
     from app import create_app
     from app.domain import roles
+    from app.domain.exchange import START
     from app.domain.vocabulary import RegionLevel
     from app.extensions import db
     from app.models import Hazard, HazardEvent, WebhookSubscriber
     from app.services import webhooks
     from app.services.actors import actor_for
-    from app.services.exchange import START, changes_for
+    from app.services.exchange import changes_for
     from app.services.territory import add_region
     from app.services.transaction import atomic
     from app.services.users import ensure_user

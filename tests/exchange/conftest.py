@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain import roles
+from app.domain.exchange import START, decode_cursor
 from app.domain.scope import Actor
 from app.models import Region
 from app.services.actors import actor_for
-from app.services.exchange import START, changes_for, decode_cursor, page_json
+from app.services.exchange import changes_for, page_json
 from app.services.transaction import atomic
 from app.services.users import ensure_user
 from tests.api.conftest import api, world  # noqa: F401 - the API tests' fixtures

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.domain.exchange import decode_cursor
 from app.domain.lifecycle import Action
 from app.domain.vocabulary import Grade
 from app.models import ExchangeCode
-from app.services.exchange import decode_cursor
 from app.services.transaction import session
 from tests.exchange.conftest import follow, integration_account
 from tests.factories import build_world, confirm, fire, report, to_rectifying

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.domain import roles
-from app.services.exchange import decode_cursor
+from app.domain.exchange import decode_cursor
 from tests.api.conftest import ApiUsers
 from tests.exchange.conftest import integration_account
 from tests.factories import World, confirm, report

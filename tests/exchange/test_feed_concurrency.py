@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.domain.exchange import START, decode_cursor
 from app.domain.lifecycle import Action
 from app.domain.scope import EVERYTHING
 from app.extensions import db
 from app.models import Hazard
 from app.services import lifecycle
-from app.services.exchange import START, changes_for, decode_cursor, entries_after, page_json
+from app.services.exchange import changes_for, entries_after, page_json
 from tests.conftest import prepared_app, wipe_data
 from tests.exchange.conftest import integration_account
 from tests.factories import build_world, report

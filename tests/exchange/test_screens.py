@@ -9,7 +9,9 @@ from flask.testing import FlaskClient
 
 from app.models import Hazard, WebhookDelivery, WebhookSubscriber
 from app.receiver import Receiver
+from app.domain.exchange import decode_cursor
 from app.services import webhooks
+from app.services.exchange import changes_for
 from app.services.transaction import session
 from tests.factories import build_world, confirm, report
 
@@ -43,6 +45,13 @@ def test_an_admin_adds_a_webhook_and_reads_its_deliveries_in_the_log(
             webhooks.dispatch(subscriber.id)
             assert webhooks.deliver_due(subscriber.id) == 1
             delivery_id = session().query(WebhookDelivery).one().id
+            subscriber_id = subscriber.id
+            # How far it followed the feed, as the feed's own cursor: nothing after it yet.
+            position = session().get(WebhookSubscriber, subscriber_id).feed_position
+            district = world["district"]
+            assert changes_for(district, decode_cursor(position), 100).changes == []
+        shown = admin.get(f"/webhooksubscriberview/show/{subscriber_id}").get_data(as_text=True)
+        assert "变更流位置" in shown and position in shown and position != "0-0"
         assert [e["ticket"]["code"] for e in receiver.events] == [code]
         page = admin.get("/webhookdeliveryview/list/").get_data(as_text=True)
         assert "已送达" in page and code in page
