@@ -12,6 +12,7 @@ from flask import current_app
 from flask_appbuilder import Model
 
 import app.models  # noqa: F401 - registers every table on Model.metadata
+from app.models.ddl import include_object_on
 
 config = context.config
 if config.config_file_name:
@@ -32,6 +33,7 @@ def run_migrations_offline():
         target_metadata=target_metadata,
         literal_binds=True,
         compare_type=True,
+        include_object=include_object_on(get_engine().dialect.name),
         render_as_batch=True,
     )
     with context.begin_transaction():
@@ -50,6 +52,7 @@ def run_migrations_online():
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object_on(get_engine().dialect.name))
 
     connectable = get_engine()
     with connectable.connect() as connection:

@@ -12,13 +12,20 @@ from alembic.migration import MigrationContext
 from flask_appbuilder import Model
 
 from app.extensions import db
+from app.models.ddl import include_object_on
 from tests.conftest import build_app
 from tests.support.databases import BOTH_BACKENDS, temporary_database
 
 
 def schema_diff() -> list[object]:
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": include_object_on(connection.dialect.name),
+            },
+        )
         return list(compare_metadata(context, Model.metadata))
 
 

@@ -1,8 +1,9 @@
 """The dashboard's figures as aggregate SQL over the user's scope (never tickets in Python).
 
-Each :class:`~app.domain.oversight.Figure` is one SQL condition (:func:`figure_clause`); the
-summary counts all of them in one scan with ``COUNT(*) FILTER (WHERE …)``, and the hazard list's
-"figure" filter applies the same condition, so the dashboard and the list cannot disagree.
+Each :class:`~app.domain.oversight.Figure` is defined once (``FIGURE_CLAUSES`` over a ticket's
+:class:`Facts`, plus ``ROW_CONDITIONS``); the hazard list's "figure" filter applies it to tickets
+(:func:`figure_clause`) and the summary to the groups of one scan that groups the tickets by
+their Facts, so the dashboard and the list cannot disagree.
 """
 
 from __future__ import annotations
@@ -32,14 +33,13 @@ from app.domain.scope import Actor, scope_of
 from app.domain.vocabulary import OPEN_STATES, Grade, State
 from app.models import (
     Category,
-    ChecklistItem,
-    ChecklistTemplate,
     Hazard,
     InspectionResult,
     Region,
 )
 from app.models.sql_functions import hours_between, whole_hours_between
 from app.services import clock
+from app.services.inspections import checklist_item_labels
 from app.services.scoping import regions_for, scope_clause
 from app.services.transaction import session
 
@@ -284,8 +284,8 @@ SEEK_SHARE = 0.2
 
 def _summary_index(period: Period) -> str:
     start, end = period.bounds(clock.zone())
-    if start is None:
-        return BY_STATE
+    if start is None or session().get_bind().dialect.name != "sqlite":
+        return BY_STATE  # (PostgreSQL ignores the hint and plans for itself)
     first = session().execute(sa.select(sa.func.min(Hazard.reported_at))).scalar()
     if first is None:
         return BY_STATE
@@ -445,16 +445,6 @@ def _names(by: str, keys: list[Any]) -> dict[Any, str]:
     if by == "source" or not keys:
         return {}
     if by == "checklist_item":
-        rows = session().execute(
-            sa.select(
-                ChecklistItem.id,
-                ChecklistTemplate.name,
-                ChecklistTemplate.version,
-                ChecklistItem.text,
-            )
-            .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
-            .where(ChecklistItem.id.in_(keys))
-        )
-        return {key: f"{name} v{version} · {text}" for key, name, version, text in rows}
+        return checklist_item_labels(keys)
     model: Any = Region if by == "township" else Category
     return dict(session().execute(sa.select(model.id, model.name).where(model.id.in_(keys))).all())

@@ -161,6 +161,25 @@ def inspection_of(hazard: Hazard) -> InspectionResult | None:
     )
 
 
+def checklist_item_label(checklist: str, version: int, text: str) -> str:
+    """How an item is named where it stands alone: "燃气使用单位检查表 v1 · 阀门无泄漏"."""
+    return f"{checklist} v{version} · {text}"
+
+
+def checklist_item_labels(item_ids: Sequence[int]) -> dict[int, str]:
+    """The labels of checklist items by id (reference data: the same for everyone)."""
+    rows = session().execute(
+        sa.select(
+            ChecklistItem.id, ChecklistTemplate.name, ChecklistTemplate.version, ChecklistItem.text
+        )
+        .join(ChecklistTemplate, ChecklistTemplate.id == ChecklistItem.template_id)
+        .where(ChecklistItem.id.in_(item_ids))
+    )
+    return {
+        item_id: checklist_item_label(name, version, text) for item_id, name, version, text in rows
+    }
+
+
 def failures_by_item(actor: Actor, limit: int = 20) -> list[tuple[int, str, str, int]]:
     """The items that failed most often in ``actor``'s scope: (item id, checklist, item, n)."""
     failures = sa.func.count(InspectionResult.id)

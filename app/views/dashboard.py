@@ -29,7 +29,6 @@ from app.models import Region
 from app.services import dashboard
 from app.services.scoping import regions_for
 from app.services.transaction import session
-from app.views.filters import argument_notes
 from app.views.scoped import current_actor
 
 # URL arguments of the hazard list's filters (FAB: _flt_<index of the filter>_<column>).
@@ -167,7 +166,6 @@ def figure_label(value: str | None) -> str:
 def register(appbuilder: AppBuilder) -> None:
     # The hazard list says which dashboard figure it shows (FAB's filter box cannot).
     current_app.jinja_env.globals["figure_label"] = figure_label
-    current_app.jinja_env.globals["argument_notes"] = argument_notes
     appbuilder.add_view(
         DashboardView,
         "Dashboard",

@@ -28,13 +28,16 @@ from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID
 from app.domain.oversight import Figure, parse_month
 from app.domain.risk_index import COMPONENT_LABELS, Component
-from app.models import ChecklistItem, Hazard
+from app.domain.scope import scope_of
+from app.models import Hazard
 from app.services import clock
 from app.services.custom_fields import extra_filters
 from app.services.dashboard import figure_clause, region_clause
-from app.services.inspections import opened_by_item
+from app.services.inspections import checklist_item_labels, opened_by_item
 from app.services.risk_index import component_tickets
+from app.services.scoping import scope_clause
 from app.services.transaction import session
+from app.views.scoped import current_actor
 
 # String columns holding a closed vocabulary: equality only (indexed).
 ENUMERATED_COLUMNS = frozenset(
@@ -169,18 +172,31 @@ class TicketArgumentFilter(BaseFilter):
 
 
 def argument_notes() -> list[tuple[str, str]]:
-    """What the hazard list's argument filters keep, as (label, value) for a banner above it."""
+    """What the hazard list's argument filters keep, as (label, value) for a banner above it.
+
+    A checklist item is named only if it opened a ticket the user may see; arguments of the
+    index that mean nothing are said to be invalid (the list is then empty).
+    """
     notes: list[tuple[str, str]] = []
     item_id = request.args.get("checklist_item", type=int)
     if item_id is not None and 0 < item_id <= MAX_ID:
-        item = session().get(ChecklistItem, item_id)
-        if item is not None:
-            notes.append((gettext("Opened by checklist item"), f"{item.template!r} · {item.text}"))
-    component = request.args.get(RISK_COMPONENT, "")
-    if component in set(Component):
-        label = gettext(COMPONENT_LABELS[Component(component)])
+        opened = sa.select(Hazard.id).where(
+            opened_by_item(item_id),
+            Hazard.deleted_at.is_(None),
+            scope_clause(Hazard, scope_of(current_actor())),
+        )
+        if session().execute(opened.limit(1)).first() is not None:
+            label = checklist_item_labels([item_id]).get(item_id, "")
+            notes.append((gettext("Opened by checklist item"), label))
+    if RISK_COMPONENT in request.args or RISK_MONTH in request.args:
+        component = request.args.get(RISK_COMPONENT, "")
         month = request.args.get(RISK_MONTH, "")
-        notes.append((gettext("Township risk-control index"), f"{month} · {label}"))
+        try:
+            parse_month(month)
+            value = f"{month} · {gettext(COMPONENT_LABELS[Component(component)])}"
+        except (ValueError, InvalidError):
+            value = gettext("The month or the component in the address is not valid.")
+        notes.append((gettext("Township risk-control index"), value))
     return notes
 
 

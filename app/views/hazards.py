@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, jsonify, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import AppBuilder, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext, lazy_gettext
@@ -40,7 +40,7 @@ from app.services.transaction import session
 from app.templating import localtime
 from app.views import choices
 from app.views.extra_fields import extra_form, filter_inputs, prefill_extra, shown_values
-from app.views.filters import ARGUMENT_FILTER, SafeLoopInterface
+from app.views.filters import ARGUMENT_FILTER, SafeLoopInterface, argument_notes
 from app.views.forms import (
     FILE_FIELDS,
     build_form,
@@ -463,6 +463,8 @@ class HazardView(ScopedModelView):
 
 
 def register(appbuilder: AppBuilder) -> None:
+    # The list says what its argument filters (checklist item, index component) keep.
+    current_app.jinja_env.globals["argument_notes"] = argument_notes
     appbuilder.add_view(
         HazardView,
         "Hazard register",

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 import sqlalchemy as sa
@@ -44,25 +45,43 @@ def pg_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         yield app
 
 
-def _start_writers(app: Flask, tickets: list[int]) -> list[subprocess.Popen[str]]:
-    """WRITERS processes, each editing its share of ``tickets`` once it is told to go."""
+def _start_writers(
+    app: Flask,
+    tickets: list[int],
+    writers: list[subprocess.Popen[str]],
+    logs: Sequence[IO[str]],
+) -> None:
+    """WRITERS processes, each editing its share of ``tickets`` once told to go; ``writers``
+    holds each one as soon as it runs (to be stopped whatever happens). Each writes its
+    errors to its file in ``logs``: a file, not a pipe, never fills up and blocks it."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     instance = str(Path(app.config["UPLOAD_FOLDER"]).parent)
-    writers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.exchange.feed_writer", url, instance, "inspector_a"]
-            + [str(t) for t in tickets[n::WRITERS]],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
+    for n, log in zip(range(WRITERS), logs, strict=True):
+        writers.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.exchange.feed_writer", url, instance, "inspector_a"]
+                + [str(t) for t in tickets[n::WRITERS]],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         )
-        for n in range(WRITERS)
-    ]
     for writer in writers:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
-    return writers
+
+
+def _stop(writers: list[subprocess.Popen[str]]) -> None:
+    for writer in writers:
+        if writer.poll() is None:
+            writer.kill()
+        writer.communicate()
+
+
+def _read(log: IO[str]) -> str:
+    log.seek(0)
+    return log.read()
 
 
 def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeats_nothing(
@@ -75,8 +94,15 @@ def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeat
         start = page_json(changes_for(province, START, 1000))["next"]
         db.session.commit()
     seen: list[tuple[str, str, int]] = []
-    writers = _start_writers(pg_app, tickets)
+    writers: list[subprocess.Popen[str]] = []
+    logs = ExitStack()
     try:
+        # Closed by the ExitStack (ruff does not see enter_context as a with block).
+        errors = [
+            logs.enter_context(tempfile.TemporaryFile("w+"))  # noqa: SIM115
+            for _ in range(WRITERS)
+        ]
+        _start_writers(pg_app, tickets, writers, errors)
         with pg_app.app_context():
             cursor = start
 
@@ -93,9 +119,10 @@ def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeat
                 assert writer.stdin is not None
                 writer.stdin.write("go\n")
                 writer.stdin.flush()
-            while any(writer.poll() is None for writer in writers):
+            deadline = time.monotonic() + WAIT
+            while any(w.poll() is None for w in writers) and time.monotonic() < deadline:
                 read_page()
-            failed = [w.communicate()[1] for w in writers if w.wait(WAIT) != 0]
+            failed = [_read(log) for w, log in zip(writers, errors, strict=True) if w.poll() != 0]
             assert failed == []
             # Every edit is committed; the feed gives the rest as soon as no transaction of the
             # server is older than them (other databases' transactions count too).
@@ -103,13 +130,6 @@ def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeat
             while len(seen) < len(tickets) and time.monotonic() < deadline:
                 read_page()
             read_page()
-    finally:
-        for writer in writers:
-            if writer.poll() is None:
-                writer.kill()
-            writer.communicate()
-    try:
-        with pg_app.app_context():
             final = dict(
                 db.session.execute(
                     sa.select(Hazard.code, Hazard.version).where(Hazard.id.in_(tickets))
@@ -123,6 +143,8 @@ def test_a_client_reading_while_other_processes_commit_misses_nothing_and_repeat
         cursors = [decode_cursor(c) for c, _, _ in seen]
         assert cursors == sorted(cursors)
     finally:
+        _stop(writers)
+        logs.close()
         with pg_app.app_context():
             wipe_data()
 

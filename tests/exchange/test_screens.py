@@ -7,9 +7,9 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from app.domain.exchange import decode_cursor
 from app.models import Hazard, WebhookDelivery, WebhookSubscriber
 from app.receiver import Receiver
-from app.domain.exchange import decode_cursor
 from app.services import webhooks
 from app.services.exchange import changes_for
 from app.services.transaction import session

@@ -80,7 +80,9 @@ def test_each_component_lists_exactly_the_tickets_it_measured(
     assert "重大隐患" in page and "乡镇风险管控指数" in page and "逾期重大隐患" in page
     # Another township's inspector follows the same link and sees none of township A's.
     assert list_count(login("inspector_b"), links["self_found"]) == 0
-    assert list_count(district, links["self_found"].replace(month, "2026-13")) == 0
+    invalid = links["self_found"].replace(month, "2026-13")
+    assert list_count(district, invalid) == 0
+    assert "地址中的月份或指标无效" in district.get(invalid).get_data(as_text=True)
 
 
 def test_the_ranking_exports_as_xlsx(in_app: Any, login: Callable[[str], FlaskClient]) -> None:
