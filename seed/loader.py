@@ -25,6 +25,8 @@ from app.domain.scope import Actor
 from app.domain.vocabulary import AttachmentKind, Grade, RegionLevel
 from app.models import (
     Category,
+    ChecklistItem,
+    ChecklistTemplate,
     DeterminationArticle,
     DeterminationStandard,
     Enterprise,
@@ -37,6 +39,7 @@ from app.services import clock
 from app.services.actors import actor_for
 from app.services.attachments import NewFile
 from app.services.exchange import seed_codes
+from app.services.inspections import submit_inspection
 from app.services.lifecycle import fire_transition, report_hazard
 from app.services.risk_index import compute_month, ensure_default_weights, latest_run
 from app.services.sla import terms_for
@@ -220,6 +223,7 @@ def load_demo() -> str:
         return f"Demo data already loaded ({already} hazards); nothing changed."
     DemoHazards(regions, enterprises, users).create(DEMO_HAZARD_COUNT)
     publish_demo_rankings(district.id)
+    run_demo_inspection(load_demo_checklist(), enterprises, users)
     count = (
         session()
         .execute(
@@ -231,6 +235,52 @@ def load_demo() -> str:
         f"Demo district loaded: {len(regions)} regions, {len(enterprises)} enterprises,"
         f" {count} hazards."
     )
+
+
+def load_demo_checklist() -> ChecklistTemplate:
+    """The demo checklist, version 1 (kept as it is if an admin already changed it)."""
+    spec = demo_data.DEMO_CHECKLIST
+    found = (
+        session()
+        .scalars(sa.select(ChecklistTemplate).where(ChecklistTemplate.code == spec["code"]))
+        .first()
+    )
+    if found is not None:
+        return found
+    categories = dict(session().execute(sa.select(Category.code, Category.id)).all())
+    with atomic() as current:
+        template = ChecklistTemplate(
+            code=spec["code"], version=1, name=spec["name"], industry=spec["industry"]
+        )
+        current.add(template)
+        current.flush()
+        for order, (section, text, category, may_be_major) in enumerate(spec["items"]):
+            current.add(
+                ChecklistItem(
+                    template_id=template.id,
+                    section=section,
+                    text=text,
+                    category_id=categories.get(category),
+                    may_be_major=may_be_major,
+                    sort_order=order,
+                )
+            )
+    session().refresh(template)
+    return template
+
+
+def run_demo_inspection(
+    template: ChecklistTemplate, enterprises: dict[str, Enterprise], users: DemoUsers
+) -> None:
+    """The first enterprise inspected by its township's inspector; each failure opens a ticket."""
+    enterprise = enterprises[demo_data.ENTERPRISES[0]["credit_code"]]
+    assert enterprise.township_id is not None
+    failures = demo_data.DEMO_INSPECTION_FAILURES
+    answers = {
+        item.id: ("fail", failures[n]) if n in failures else ("pass", "")
+        for n, item in enumerate(template.items)
+    }
+    submit_inspection(users.inspectors[enterprise.township_id], template.id, enterprise.id, answers)
 
 
 def _load_regions() -> dict[str, Region]:

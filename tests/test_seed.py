@@ -12,12 +12,30 @@ from flask import Flask
 
 from app.domain.vocabulary import State
 from app.extensions import db
-from app.models import Attachment, Enterprise, Hazard, HazardEvent, Region, Responsibility
+from app.models import (
+    Attachment,
+    ChecklistTemplate,
+    Enterprise,
+    Hazard,
+    HazardEvent,
+    Inspection,
+    Region,
+    Responsibility,
+)
 from seed.loader import DEMO_PASSWORD, load_demo, load_reference
 from tests.conftest import build_app, prepare_database
 from tests.support.databases import temporary_database
 
-COUNTED = [Region, Enterprise, Hazard, HazardEvent, Attachment, Responsibility]
+COUNTED = [
+    Region,
+    Enterprise,
+    Hazard,
+    HazardEvent,
+    Attachment,
+    Responsibility,
+    ChecklistTemplate,
+    Inspection,
+]
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +201,16 @@ def test_the_district_map_has_points_and_outlines(demo_app: Flask) -> None:
     outlines = client.get("/api/v1/map/regions").get_json()  # type: ignore[attr-defined]
     assert hazards["total"] > 100
     assert len(outlines["features"]) >= 5  # the district and its townships
+
+
+def test_the_demo_has_a_checklist_and_an_inspection_whose_failures_opened_tickets(
+    demo_app: Flask,
+) -> None:
+    client = _signed_in(demo_app, "district")
+    page = client.get("/").get_data(as_text=True)  # type: ignore[attr-defined]
+    table = re.search(r'id="breakdown-checklist_item">(.*?)</table>', page, re.S)
+    # Two items failed, each opening one ticket: two rows.
+    assert table and table.group(1).count("<td>燃气使用单位安全检查表 v1 · ") == 2
+    inspector = _signed_in(demo_app, "inspector1")
+    run = inspector.get("/inspection/run").get_data(as_text=True)  # type: ignore[attr-defined]
+    assert "燃气使用单位安全检查表" in run
