@@ -391,29 +391,60 @@ class BreakdownRow:
     overdue_open: int
 
 
-BREAKDOWNS = ("township", "category", "source", "checklist_item")
+# Breakdowns by a column of the ticket, and the ticket's column for each.
+COLUMN_BREAKDOWNS: dict[str, Any] = {
+    "township": Hazard.township_id,
+    "category": Hazard.category_id,
+    "source": Hazard.source,
+}
+BREAKDOWNS = (*COLUMN_BREAKDOWNS, "checklist_item")
 # The checklist items shown: those whose failures opened the most tickets.
 CHECKLIST_ITEMS_SHOWN = 20
 
 
-def breakdown(
-    actor: Actor, by: str, period: Period, region_id: int | None = None
-) -> list[BreakdownRow]:
-    """Reported, closed and overdue-open tickets per township, category, source or checklist item.
-
-    By checklist item, a ticket counts under the item whose failure opened it (tickets not
-    opened from a checklist are not counted there).
-    """
-    figures = (
+def _breakdown_figures() -> tuple[Any, ...]:
+    return (
         sa.func.count(),
         sa.func.count().filter(_closed()),
         sa.func.count().filter(_overdue_open()),
     )
+
+
+def breakdowns(
+    actor: Actor, period: Period, region_id: int | None = None
+) -> dict[str, list[BreakdownRow]]:
+    """Reported, closed and overdue-open tickets per township, per category, per source and
+    per checklist item, most tickets first.
+
+    The three by a column come from one scan grouped by all three columns (one sort instead
+    of three), its few groups then added up per column. By checklist item, a ticket counts
+    under the item whose failure opened it (tickets not opened from a checklist do not count
+    there).
+    """
     where = cohort(actor, period, region_id)
-    if by == "checklist_item":
-        # Driven from the (few) inspection results; the covering hint would force a full scan.
-        query = (
-            sa.select(InspectionResult.item_id, *figures)
+    columns = list(COLUMN_BREAKDOWNS.values())
+    groups = session().execute(
+        covering(sa.select(*columns, *_breakdown_figures())).where(*where).group_by(*columns)
+    )
+    totals: dict[str, dict[Any, list[int]]] = {by: {} for by in COLUMN_BREAKDOWNS}
+    for *keys, reported, closed, overdue in groups:
+        for by, key in zip(COLUMN_BREAKDOWNS, keys, strict=True):
+            total = totals[by].setdefault(key, [0, 0, 0])
+            total[0] += reported
+            total[1] += closed
+            total[2] += overdue
+    found = {
+        by: sorted(
+            ((key, *total) for key, total in counted.items()),
+            key=lambda row: (-row[1], str(row[0])),
+        )
+        for by, counted in totals.items()
+    }
+    # Driven from the (few) inspection results; the covering hint would force a full scan.
+    found["checklist_item"] = [
+        tuple(row)
+        for row in session().execute(
+            sa.select(InspectionResult.item_id, *_breakdown_figures())
             .select_from(Hazard)
             .join(InspectionResult, InspectionResult.hazard_id == Hazard.id)
             .where(*where)
@@ -421,23 +452,15 @@ def breakdown(
             .order_by(sa.func.count().desc(), InspectionResult.item_id)
             .limit(CHECKLIST_ITEMS_SHOWN)
         )
-    else:
-        column = {
-            "township": Hazard.township_id,
-            "category": Hazard.category_id,
-            "source": Hazard.source,
-        }[by]
-        query = (
-            covering(sa.select(column, *figures))
-            .where(*where)
-            .group_by(column)
-            .order_by(sa.func.count().desc())
-        )
-    found = [(key, int(r), int(c), int(o)) for key, r, c, o in session().execute(query)]
-    names = _names(by, [key for key, *_ in found if key is not None])
+    ]
+    return {by: _labelled(by, rows) for by, rows in found.items()}
+
+
+def _labelled(by: str, rows: list[Any]) -> list[BreakdownRow]:
+    names = _names(by, [key for key, *_ in rows if key is not None])
     return [
-        BreakdownRow(key, names.get(key, "" if key is None else str(key)), r, c, o)
-        for key, r, c, o in found
+        BreakdownRow(key, names.get(key, "" if key is None else str(key)), int(r), int(c), int(o))
+        for key, r, c, o in rows
     ]
 
 

@@ -132,9 +132,7 @@ class DashboardView(BaseView):
             link=link,
             month_link=month_link,
             trend=dashboard.trend(actor, region_id),
-            breakdowns={
-                by: dashboard.breakdown(actor, by, period, region_id) for by in dashboard.BREAKDOWNS
-            },
+            breakdowns=dashboard.breakdowns(actor, period, region_id),
             breakdown_arg=BREAKDOWN_ARGS,
             regions=overview_regions(actor),
             period_text=period.as_text(),

@@ -145,12 +145,7 @@ def main() -> None:
             ("summary, district, this month", lambda: dashboard.summary(district, month)),
             ("summary, inspector, all time", lambda: dashboard.summary(inspector, Period())),
             ("12-month trend, district", lambda: dashboard.trend(district)),
-            (
-                "3 breakdowns, district, all time",
-                lambda: [
-                    dashboard.breakdown(district, by, Period()) for by in dashboard.BREAKDOWNS
-                ],
-            ),
+            ("breakdowns, district, all time", lambda: dashboard.breakdowns(district, Period())),
         ]
         from app.domain.geo import no_shift
         from app.models import Enterprise
