@@ -29,8 +29,10 @@ from app.services.webhooks import post, region_scope
 DINGTALK = "dingtalk"
 WECOM = "wecom"
 ROBOT_KINDS = (DINGTALK, WECOM)
-# WeCom takes 4096 bytes of Markdown: a long digest lists the first tickets and a count.
+# A long digest lists the first tickets and a count of the rest: at most this many lines, and
+# at most WeCom's 4096 bytes of Markdown (UTF-8; DingTalk takes more).
 MOST_LINES = 20
+MOST_BYTES = 4096
 
 
 class RobotDigestError(ConnectionError):
@@ -73,16 +75,25 @@ def build_digest(
         N_("SafeLoop deadlines: %(count)s hazards in %(region)s"),
         {"count": tickets, "region": robot.region.name},
     ).render(gettext)
-    lines = [f"#### {title}", ""]
+    head = [f"#### {title}", ""]
+
+    def more(count: int) -> list[str]:
+        if not count:
+            return []
+        text = Message(N_("… and %(count)s more; see the inbox."), {"count": count})
+        return [f"- {text.render(gettext)}"]
+
+    def size(lines: list[str]) -> int:
+        return len("\n".join(lines).encode("utf-8"))
+
+    shown: list[str] = []
     for notification in notifications[:MOST_LINES]:
-        text = describe(notification, gettext)
-        lines.append(f"- [{text}]({hazard_link(notification.hazard_id)})")
-    if len(notifications) > MOST_LINES:
-        more = Message(
-            N_("… and %(count)s more; see the inbox."),
-            {"count": len(notifications) - MOST_LINES},
-        ).render(gettext)
-        lines.append(f"- {more}")
+        line = f"- [{describe(notification, gettext)}]({hazard_link(notification.hazard_id)})"
+        left = len(notifications) - len(shown) - 1
+        if size([*head, *shown, line, *more(left)]) > MOST_BYTES:
+            break
+        shown.append(line)
+    lines = [*head, *shown, *more(len(notifications) - len(shown))]
     return Digest(title, "\n".join(lines), tickets)
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from flask_babel import gettext
 
+from app.domain.exchange import dingtalk_signed_url
 from app.jobs import send_robot_digests, sweep_deadlines
 from app.models import Enterprise, RobotChannel
 from app.services import deadlines
@@ -147,3 +149,35 @@ def test_the_sweep_job_queues_the_robot_digests_only_where_robots_exist(
     sweep_deadlines()
     assert [f.__name__ for f in queued] == ["send_robot_digests"]
     assert gettext("Messaging robots") == "群机器人"
+
+
+def test_the_dingtalk_signature_is_dingtalks_own() -> None:
+    # sign = urlencode(base64(HMAC-SHA256(secret, "<ms timestamp>\n<secret>"))), here with a
+    # "+", a "/" and a "=" that must arrive percent-encoded.
+    signed = dingtalk_signed_url(
+        "https://oapi.dingtalk.com/robot/send?access_token=abc",
+        "SEC0123456789abcdef",
+        now_ms=1700000000002,
+    )
+    assert signed == (
+        "https://oapi.dingtalk.com/robot/send?access_token=abc&timestamp=1700000000002"
+        "&sign=VGvd0brDJp%2FnMZtR%2BXnA3yBIlhowT%2BTwkRPua0q1%2Fjg%3D"
+    )
+    # Without a fixed time: the current time in milliseconds.
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(dingtalk_signed_url("u?a=1", "s")).query)
+    assert abs(int(query["timestamp"][0]) - time.time() * 1000) < 60_000
+
+
+def test_a_long_digest_stays_within_wecoms_4096_bytes(
+    world: World, frozen: Clock, robots: RobotServer
+) -> None:
+    add_robot("甲镇群", "wecom", world.township_a.id, robots.url("/wecom?key=k"))
+    for n in range(25):
+        report(world, title=f"二号仓库东侧消防通道堆放大量纸箱和木托盘影响疏散{n:02d}")
+    frozen.move_to(frozen.now + timedelta(hours=49))
+    result = deadlines.sweep_deadlines()
+    assert send_robot_digests(result.sweep_id) == 1
+    content = robots.posts[0][1]["markdown"]["content"]
+    assert len(content.encode("utf-8")) <= 4096
+    shown = content.count("/hazard/show/")
+    assert 5 < shown < 25 and f"另有 {25 - shown} 条" in content
