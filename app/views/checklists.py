@@ -81,7 +81,10 @@ class ChecklistItemView(ReferenceDataView):
     edit_form_extra_fields = add_form_extra_fields
 
     def prepare(self, item: ChecklistItem) -> None:
-        _checked(refuse_change_of_used_template, item.template_id or None)
+        # The form sets the relationship; template_id is still the stored one until the save:
+        # neither the version the item leaves nor the one it joins may have been used.
+        for template_id in {item.template_id, item.template.id if item.template else None}:
+            _checked(refuse_change_of_used_template, template_id)
 
 
 class ChecklistTemplateView(ReferenceDataView):
@@ -106,6 +109,17 @@ class ChecklistTemplateView(ReferenceDataView):
         "industry": lazy_gettext("Industry"),
         "active": lazy_gettext("Active"),
     }
+
+    def pre_update(self, item: ChecklistTemplate) -> None:
+        # A used version keeps its name and industry: its printed records show them.
+        changed = [
+            name
+            for name in ("name", "industry")
+            if sa.inspect(item).attrs[name].history.has_changes()
+        ]
+        if changed:
+            _checked(refuse_change_of_used_template, item.id)
+        super().pre_update(item)
 
     @expose("/new_version/<int:pk>", methods=["POST"])
     @has_access

@@ -69,3 +69,43 @@ def test_an_inspector_runs_a_checklist_and_three_tickets_appear(
     other = login("inspector_b")
     assert other.get(f"/inspection/show/{inspection_id}").status_code == 404
     assert other.get(f"/inspection/record/{inspection_id}").status_code == 404
+
+
+def test_a_used_version_is_frozen_and_a_new_version_takes_the_changes(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    from app.models import ChecklistItem, ChecklistTemplate
+    from app.services.inspections import submit_inspection
+    from tests.services.test_inspections import answers
+
+    with in_app():
+        world = build_world()
+        template = gas_checklist(world)
+        v1, item_id = template.id, template.items[0].id
+        inspection = submit_inspection(world["inspector_a"], v1, world.e2.id, answers(template, 1))
+        inspection_id = inspection.id
+    admin = login("admin")
+    item = {"template": v1, "section": "管理", "text": "新项", "sort_order": "9"}
+    refused = admin.post("/checklistitemview/add", data=item, follow_redirects=True)
+    assert "请新建版本" in refused.get_data(as_text=True)
+    renamed = {"name": "改名的检查表", "industry": "", "active": "y"}
+    refused = admin.post(f"/checklisttemplateview/edit/{v1}", data=renamed, follow_redirects=True)
+    assert "请新建版本" in refused.get_data(as_text=True)
+    moved = {**item, "text": "阀门无泄漏（改）"}
+    admin.post(f"/checklistitemview/edit/{item_id}", data=moved, follow_redirects=True)
+    with in_app():
+        assert session().query(ChecklistItem).filter_by(template_id=v1).count() == 4
+        assert session().get(ChecklistTemplate, v1).name == "燃气使用单位检查表"
+        assert session().get(ChecklistItem, item_id).text == "可燃气体报警器安装并正常工作"
+    # A new version copies the items; it changes freely, and the inspection keeps version 1.
+    admin.post(f"/checklisttemplateview/new_version/{v1}")
+    with in_app():
+        v2 = session().query(ChecklistTemplate).filter_by(code="GAS", version=2).one()
+        v2_id = v2.id
+        assert len(v2.items) == 4 and not session().get(ChecklistTemplate, v1).active
+    admin.post("/checklistitemview/add", data={**item, "template": v2_id})
+    admin.post(f"/checklisttemplateview/edit/{v2_id}", data=renamed)
+    with in_app():
+        assert session().query(ChecklistItem).filter_by(template_id=v2_id).count() == 5
+        assert session().get(ChecklistTemplate, v2_id).name == "改名的检查表"
+        assert session().get(Inspection, inspection_id).template_id == v1
