@@ -39,12 +39,20 @@ ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 # A ticket's values of the administrator's custom fields, in reads and in request bodies.
 EXTRA_VALUES: dict[str, Any] = {
     "type": "object",
-    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "string"},
+            {"type": "boolean"},
+            {"type": "array", "items": ID, "description": "a photo field: attachment ids"},
+        ]
+    },
     "description": (
         "Values of the custom fields an administrator defined for the ticket's category, "
         "keyed by field name (GET /api/v1/customfield/ lists each field's type, choices and "
         "the transition from which it is required). Numbers and dates travel as text "
-        '("12.5", "2026-12-31"), yes/no as a boolean. In a multipart form: JSON text.'
+        '("12.5", "2026-12-31"), yes/no as a boolean, a photo field as the ids of the '
+        "ticket's photos (upload them as files named extra.<name> in a multipart request). "
+        "In a multipart form: JSON text."
     ),
 }
 

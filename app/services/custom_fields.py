@@ -136,26 +136,37 @@ def extra_filters(args: Mapping[str, Any], defs: Iterable[CustomFieldDef] | None
 def check_saved_definition(row: CustomField) -> None:
     """Refuse a definition an administrator saves (screen or API) with problems.
 
-    The name and type it had before this edit come from the ORM's history of the row.
+    The name and type it had before this edit come from the ORM's history of the row. Its
+    queries do not flush the edit (a taken name would fail in the database, not here).
     """
     if row.field_type not in {t.value for t in FieldType}:
         raise field_error(
             "field_type", Message(N_("Unknown type: %(value)s."), {"value": row.field_type})
         )
-    state: Any = sa.inspect(row)
-    previous = None
-    name_before = row.name
-    if state.persistent:
-        before: dict[str, Any] = {}
-        for attribute in ("name", "field_type"):
-            history = state.attrs[attribute].history
-            before[attribute] = history.deleted[0] if history.deleted else getattr(row, attribute)
-        name_before = before["name"]
-        previous = as_definition(
-            CustomField(name=before["name"], field_type=before["field_type"], label_zh="-")
-        )
-    exists = previous is not None and values_exist(name_before)
-    check_definition(as_definition(row), values_exist=exists, previous=previous)
+    with session().no_autoflush:
+        state: Any = sa.inspect(row)
+        previous = None
+        name_before = row.name
+        if state.persistent:
+            before: dict[str, Any] = {}
+            for attribute in ("name", "field_type"):
+                history = state.attrs[attribute].history
+                before[attribute] = (
+                    history.deleted[0] if history.deleted else getattr(row, attribute)
+                )
+            name_before = before["name"]
+            previous = as_definition(
+                CustomField(name=before["name"], field_type=before["field_type"], label_zh="-")
+            )
+        exists = previous is not None and values_exist(name_before)
+        check_definition(as_definition(row), values_exist=exists, previous=previous)
+        taken = sa.select(CustomField.id).where(CustomField.name == row.name)
+        if row.id is not None:
+            taken = taken.where(CustomField.id != row.id)
+        if session().execute(taken.limit(1)).first() is not None:
+            raise field_error(
+                "name", Message(N_("A field called %(name)s exists already."), {"name": row.name})
+            )
 
 
 def display_values(

@@ -128,3 +128,17 @@ def test_the_openapi_lists_the_field_types(api: ApiUsers, world: World) -> None:
     schema = spec["components"]["schemas"]["CustomFieldApi.post"]
     assert schema["properties"]["field_type"]["enum"] == [t.value for t in FieldType]
     assert "photo" in schema["properties"]["field_type"]["enum"]
+
+
+def test_a_second_field_of_the_same_name_is_refused_with_a_message(
+    api: ApiUsers, world: World
+) -> None:
+    first = un_number(api, world)
+    again = {"name": "un_number", "label_zh": "联合国编号二", "field_type": "text"}
+    refused = body(api.post("admin", F, json=again), 422)
+    assert refused["fields"] == {"name": "已有名为 un_number 的字段。"}
+    other = un_number(api, world, name="un_class", label_zh="类别号")
+    put = api.client.put(f"{F}{other}", headers=api.headers("admin"), json={"name": "un_number"})
+    renamed = body(put, 422)
+    assert renamed["fields"] == {"name": "已有名为 un_number 的字段。"}
+    assert body(api.get("admin", f"{F}{first}"), 200)["result"]["name"] == "un_number"

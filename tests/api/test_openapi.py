@@ -23,7 +23,7 @@ from schemathesis.checks import (
 )
 from werkzeug.serving import make_server
 
-from app.api.schemas import API_ACTIONS, transition_schema_name
+from app.api.schemas import API_ACTIONS, ID, transition_schema_name
 from app.domain.lifecycle import GENERAL_PLAN_FIELDS, MAJOR_PLAN_FIELDS, Action, fields_for
 from tests.api.conftest import ApiUsers, login
 from tests.factories import World, confirm, report, to_pending_verification, to_rectifying
@@ -69,6 +69,9 @@ def test_every_transition_is_documented_with_the_fields_the_lifecycle_asks(
     # A ticket as read carries its custom values as one object, described for clients.
     extra = schemas["HazardApi.get"]["properties"]["extra"]
     assert extra["type"] == "object" and "/api/v1/customfield/" in extra["description"]
+    # A photo field's value is a list of attachment ids.
+    kinds = extra["additionalProperties"]["oneOf"]
+    assert {"type": "array", "items": ID, "description": kinds[-1]["description"]} in kinds
     assert not {"put", "delete", "patch"} & set(spec["paths"]["/api/v1/hazard/{pk}"])
 
 
