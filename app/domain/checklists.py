@@ -76,9 +76,13 @@ def may_inspect(actor: Actor) -> bool:
 
 
 def check_findings(
-    items: Sequence[ItemFacts], answers: Mapping[int, tuple[Any, Any]]
+    items: Sequence[ItemFacts],
+    answers: Mapping[int, tuple[Any, Any]],
+    with_photos: frozenset[int] = frozenset(),
 ) -> list[Finding]:
-    """Every item answered, every failure described; one InvalidError naming each gap."""
+    """Every item answered, every failure described, photos only with a failure (they go to
+    the ticket it opens); one InvalidError naming each gap. ``with_photos``: the ids of the
+    items that came with photos."""
     findings: list[Finding] = []
     errors: dict[str, Message] = {}
     for item in items:
@@ -94,6 +98,12 @@ def check_findings(
         if outcome is Outcome.FAIL and not note:
             errors[item_key(item.id)] = Message(
                 N_("Describe what was found for the failed item: %(item)s"), {"item": item.text}
+            )
+            continue
+        if outcome is not Outcome.FAIL and item.id in with_photos:
+            errors[item_key(item.id)] = Message(
+                N_("Photos are kept with a failure only (on the ticket it opens): %(item)s"),
+                {"item": item.text},
             )
             continue
         findings.append(Finding(item, outcome, note[:4000]))

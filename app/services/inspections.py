@@ -17,9 +17,10 @@ from app.domain.checklists import (
     Outcome,
     check_findings,
     hazard_report,
+    item_key,
     may_inspect,
 )
-from app.domain.errors import ConflictError, ForbiddenError, NotFoundError
+from app.domain.errors import ConflictError, ForbiddenError, InvalidError, NotFoundError
 from app.domain.lifecycle import DEFAULT_SOURCE
 from app.domain.messages import N_, Message
 from app.domain.scope import Actor, scope_of
@@ -85,11 +86,15 @@ def submit_inspection(
     answers: Mapping[int, tuple[Any, Any]],
     photos: Mapping[int, Sequence[NewFile]] | None = None,
     note: str = "",
+    extra: Mapping[int, Mapping[str, Any]] | None = None,
 ) -> Inspection:
     """Save an inspection of ``enterprise_id`` from template ``template_id``.
 
-    ``answers`` maps each item id to (outcome, note); ``photos`` the failed items' photos. Each
-    failed item opens one ticket, reported by ``actor`` and linked to the item and its clause.
+    ``answers`` maps each item id to (outcome, note); ``photos`` the failed items' photos
+    (those of a custom photo field name it); ``extra`` the custom field values of the ticket a
+    failed item opens. Each failed item opens one ticket, reported by ``actor`` and linked to
+    the item and its clause; a problem with one is reported under the item's key
+    (``item-<id>-<field>``) and nothing is saved.
     """
     if not may_inspect(actor):
         raise ForbiddenError(Message(N_("Your role cannot run inspections.")))
@@ -102,7 +107,8 @@ def submit_inspection(
             raise NotFoundError(Message(N_("The enterprise was not found.")))
         if template is None:
             raise NotFoundError(Message(N_("Checklist not found.")))
-        findings = check_findings(item_facts(template), answers)
+        sent_photos = frozenset(i for i, files in (photos or {}).items() if files)
+        findings = check_findings(item_facts(template), answers, sent_photos)
         inspection = Inspection(
             template_id=template.id,
             enterprise_id=enterprise.id,
@@ -125,7 +131,7 @@ def submit_inspection(
                     item_id=finding.item.id,
                     outcome=finding.outcome.value,
                     note=finding.note or None,
-                    hazard_id=_open_ticket(actor, finding, enterprise, photos),
+                    hazard_id=_open_ticket(actor, finding, enterprise, photos, extra),
                 )
             )
         current.flush()
@@ -144,12 +150,28 @@ def _open_ticket(
     finding: Finding,
     enterprise: Enterprise,
     photos: Mapping[int, Sequence[NewFile]] | None,
+    extra: Mapping[int, Mapping[str, Any]] | None,
 ) -> int | None:
     if finding.outcome is not Outcome.FAIL:
         return None
+    item_id = finding.item.id
     data = hazard_report(finding, enterprise.id)
-    files = list((photos or {}).get(finding.item.id, ()))
-    return report_in_transaction(actor, data, files).id
+    values = (extra or {}).get(item_id)
+    if values:
+        data["extra"] = dict(values)
+    files = list((photos or {}).get(item_id, ()))
+    try:
+        return report_in_transaction(actor, data, files).id
+    except InvalidError as refused:
+        # The ticket's fields are the item's on the inspection's form.
+        prefix = item_key(item_id)
+        fields = {f"{prefix}-{name}": message for name, message in refused.field_errors.items()}
+        fields[prefix] = (
+            Message(N_("The hazard this failure opens needs more; see below."))
+            if fields
+            else refused.message
+        )
+        raise InvalidError(refused.message, fields) from refused
 
 
 def inspection_of(hazard: Hazard) -> InspectionResult | None:

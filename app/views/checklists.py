@@ -19,9 +19,19 @@ from wtforms import BooleanField
 from wtforms.validators import ValidationError
 
 from app.domain.checklists import OUTCOME_LABELS, Outcome, item_key
+from app.domain.custom_fields import PREFIX as EXTRA_PREFIX
 from app.domain.errors import DomainError, InvalidError
+from app.domain.fields import FieldSpec, Kind
+from app.domain.lifecycle import Action
 from app.domain.vocabulary import AttachmentKind, Source
-from app.models import Attachment, ChecklistItem, ChecklistTemplate, Hazard, Inspection
+from app.models import (
+    Attachment,
+    ChecklistItem,
+    ChecklistTemplate,
+    Hazard,
+    HazardEvent,
+    Inspection,
+)
 from app.reports.inspection_pdf import InspectionRecord, RecordLine, write_record
 from app.services.attachments import NewFile, file_path
 from app.services.inspections import (
@@ -35,7 +45,9 @@ from app.services.inspections import (
 from app.services.transaction import session
 from app.templating import localtime
 from app.views import choices
+from app.views.extra_fields import category_specs
 from app.views.filters import SafeLoopInterface
+from app.views.forms import fields_form
 from app.views.reference import ReferenceDataView
 from app.views.scoped import ScopedModelView, current_actor
 
@@ -199,7 +211,14 @@ class InspectionView(ScopedModelView):
         template = session().get(ChecklistTemplate, template_id) if template_id else None
         errors: dict[str, str] = {}
         loose: list[str] = []
-        if request.method == "POST" and template is not None and enterprise_id:
+        posted = request.method == "POST" and template is not None and enterprise_id
+        # The custom fields each failed item's ticket is asked for (by the item's category).
+        item_specs = {
+            item.id: category_specs(Action.REPORT.value, item.category_id)
+            for item in (template.items if template else [])
+            if item.category_id
+        }
+        if posted and template is not None and enterprise_id:
             answers = {
                 item.id: (
                     request.form.get(item_key(item.id)),
@@ -208,13 +227,10 @@ class InspectionView(ScopedModelView):
                 for item in template.items
             }
             photos = {
-                item.id: [
-                    NewFile(f.filename, f.read(), AttachmentKind.PHOTO)
-                    for f in request.files.getlist(f"{item_key(item.id)}-photos")
-                    if f and f.filename
-                ]
+                item.id: _item_files(item.id, item_specs.get(item.id, []))
                 for item in template.items
             }
+            extra = {item_id: _item_extra(item_id, specs) for item_id, specs in item_specs.items()}
             try:
                 inspection = submit_inspection(
                     actor,
@@ -223,6 +239,7 @@ class InspectionView(ScopedModelView):
                     answers,
                     photos,
                     request.form.get("note", ""),
+                    extra,
                 )
             except InvalidError as refused:
                 errors = refused.render_fields(gettext)
@@ -235,6 +252,14 @@ class InspectionView(ScopedModelView):
                     gettext("Inspection saved; %(count)s hazards opened.", count=opened), "success"
                 )
                 return redirect(url_for("InspectionView.show", pk=inspection.id))
+        item_forms = {
+            item_id: fields_form(specs, request.form if posted else None, f"{item_key(item_id)}-")
+            for item_id, specs in item_specs.items()
+        }
+        for form in item_forms.values():
+            for field in form:
+                if field.name in errors:
+                    field.errors = [errors[field.name]]
         return self.render_template(
             "checklist/run.html",
             enterprises=choices.enterprises(actor),
@@ -245,6 +270,7 @@ class InspectionView(ScopedModelView):
             errors=errors,
             loose_errors=loose,
             item_key=item_key,
+            item_forms=item_forms,
             title=gettext("Run a checklist"),
         )
 
@@ -255,6 +281,32 @@ class InspectionView(ScopedModelView):
             abort(404)
 
 
+def _item_files(item_id: int, specs: list[FieldSpec]) -> list[NewFile]:
+    """The photos sent with an item, and those of its ticket's custom photo fields."""
+    key = item_key(item_id)
+    names = [(f"{key}-photos", "")] + [
+        (f"{key}-{spec.name}", spec.name[len(EXTRA_PREFIX) :])
+        for spec in specs
+        if spec.kind is Kind.IDS
+    ]
+    return [
+        NewFile(upload.filename, upload.read(), AttachmentKind.PHOTO, field)
+        for name, field in names
+        for upload in request.files.getlist(name)
+        if upload and upload.filename
+    ]
+
+
+def _item_extra(item_id: int, specs: list[FieldSpec]) -> dict[str, Any]:
+    """The custom values typed for the ticket an item's failure opens."""
+    key = item_key(item_id)
+    return {
+        spec.name[len(EXTRA_PREFIX) :]: request.form.get(f"{key}-{spec.name}")
+        for spec in specs
+        if spec.kind is not Kind.IDS
+    }
+
+
 def _record(inspection: Inspection) -> InspectionRecord:
     enterprise = inspection.enterprise
     hazards = {
@@ -263,13 +315,20 @@ def _record(inspection: Inspection) -> InspectionRecord:
             sa.select(Hazard).where(Hazard.id.in_([r.hazard_id for r in inspection.results]))
         )
     }
+    # The photos taken at the inspection: those its report of each ticket holds as evidence
+    # (not what the ticket gathered later, so a printed record stays what it was).
+    reported = [Action.REPORT.value, Action.REPORT_FIXED.value]
     photos: dict[int, list[Any]] = {}
     for attachment in session().scalars(
-        sa.select(Attachment).where(
+        sa.select(Attachment)
+        .join(HazardEvent, HazardEvent.id == Attachment.evidence_event_id)
+        .where(
             Attachment.hazard_id.in_(list(hazards)),
+            HazardEvent.action.in_(reported),
             Attachment.deleted_at.is_(None),
             Attachment.content_type.startswith("image/"),
         )
+        .order_by(Attachment.id)
     ):
         photos.setdefault(attachment.hazard_id, []).append(file_path(attachment))
     lines = []

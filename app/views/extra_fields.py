@@ -51,6 +51,15 @@ def extra_form(action: str, hazard: Hazard | None) -> ExtraForm:
     return ExtraForm([d.spec(required=d.required_at(action)) for d in shown], covers)
 
 
+def category_specs(action: str, category_id: int) -> list[FieldSpec]:
+    """The custom fields ``action``'s form asks of a ticket of category ``category_id`` (a
+    checklist item's failure opens a ticket of its category)."""
+    chain = chain_of(category_id, category_chains())
+    today = clock.now().astimezone(clock.zone()).date()
+    shown = form_definitions(definitions(), action, today, chain, {})
+    return [d.spec(required=d.required_at(action)) for d in shown if d.applies_to(chain)]
+
+
 def prefill_extra(form: Any, hazard: Hazard) -> None:
     """Start the custom fields from the values the ticket holds."""
     for name, value in (hazard.extra or {}).items():

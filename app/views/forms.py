@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import (
     Field,
+    Form,
     HiddenField,
     MultipleFileField,
     RadioField,
@@ -96,6 +97,15 @@ def build_form(
     attributes.update(extra or {})
     form_class = type("TransitionForm", (FlaskForm,), attributes)
     return form_class(formdata=formdata)
+
+
+def fields_form(
+    specs: Sequence[FieldSpec], formdata: MultiDict[str, Any] | None, prefix: str
+) -> Form:
+    """A plain form of ``specs`` whose inputs are named ``<prefix><field>``: one of several
+    groups of fields on one page (each failed checklist item's ticket), no CSRF of its own."""
+    form_class = type("FieldsForm", (Form,), {s.name: _field_for(s, {}) for s in specs})
+    return form_class(formdata=formdata, prefix=prefix)
 
 
 def measure_kinds() -> Choices:

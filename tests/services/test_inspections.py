@@ -11,6 +11,7 @@ from app.models import (
     Attachment,
     ChecklistItem,
     ChecklistTemplate,
+    CustomField,
     DeterminationArticle,
     Hazard,
     Inspection,
@@ -98,8 +99,13 @@ def test_a_failure_mid_way_opens_no_ticket_at_all() -> None:
     template = gas_checklist(world)
     bad_photo = NewFile("不是照片.jpg", b"not an image", AttachmentKind.PHOTO)
     photos = {template.items[2].id: [bad_photo]}
-    with pytest.raises(InvalidError):
+    with pytest.raises(InvalidError) as refused:
         submit_inspection(world["inspector_a"], template.id, world.e2.id, answers(template), photos)
+    # Named at the third item, whose ticket (after two were written) could not be opened.
+    third = f"item-{template.items[2].id}"
+    assert (
+        third in refused.value.field_errors and f"{third}-photo_ids" in refused.value.field_errors
+    )
     assert session().query(Hazard).count() == 0
     assert session().query(Inspection).count() == 0
     assert session().query(Attachment).count() == 0
@@ -126,3 +132,48 @@ def test_an_enterprise_checks_itself_but_not_its_neighbour() -> None:
     assert own.source == Source.SELF_CHECK.value
     with pytest.raises(NotFoundError):
         submit_inspection(world["officer_e1"], template.id, world.e2.id, answers(template, 1))
+
+
+def required_field(world: World) -> None:
+    """A field every ticket of the checklist's category must have from its report on."""
+    with atomic():
+        session().add(
+            CustomField(
+                name="pressure_class",
+                label_zh="管道压力级制",
+                field_type="choice",
+                choices="低压\n中压",
+                category_id=world.category_id,
+                required_from="report",
+            )
+        )
+
+
+def test_a_failure_s_ticket_takes_the_custom_fields_its_category_requires() -> None:
+    world = build_world()
+    required_field(world)
+    template = gas_checklist(world)
+    first = template.items[0].id
+    with pytest.raises(InvalidError) as refused:
+        submit_inspection(world["inspector_a"], template.id, world.e2.id, answers(template, 1))
+    assert set(refused.value.field_errors) == {
+        f"item-{first}",
+        f"item-{first}-extra.pressure_class",
+    }
+    assert session().query(Inspection).count() == 0
+    extra = {first: {"pressure_class": "中压"}}
+    submit_inspection(
+        world["inspector_a"], template.id, world.e2.id, answers(template, 1), extra=extra
+    )
+    assert session().query(Hazard).one().extra == {"pressure_class": "中压"}
+
+
+def test_photos_go_with_a_failure_only() -> None:
+    world = build_world()
+    template = gas_checklist(world)
+    passed = template.items[3].id
+    photos = {passed: [jpeg(name="制度.jpg")]}
+    with pytest.raises(InvalidError) as refused:
+        submit_inspection(world["inspector_a"], template.id, world.e2.id, answers(template), photos)
+    assert set(refused.value.field_errors) == {f"item-{passed}"}
+    assert session().query(Hazard).count() == 0 and session().query(Attachment).count() == 0

@@ -109,3 +109,63 @@ def test_a_used_version_is_frozen_and_a_new_version_takes_the_changes(
         assert session().query(ChecklistItem).filter_by(template_id=v2_id).count() == 5
         assert session().get(ChecklistTemplate, v2_id).name == "改名的检查表"
         assert session().get(Inspection, inspection_id).template_id == v1
+
+
+def test_the_run_page_asks_a_failure_for_the_fields_its_ticket_requires(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    from tests.services.test_inspections import required_field
+
+    with in_app():
+        world = build_world()
+        required_field(world)
+        template = gas_checklist(world)
+        template_id, enterprise_id = template.id, world.e2.id
+        items = [item.id for item in template.items]
+    inspector = login("inspector_a")
+    url = f"/inspection/run?enterprise_id={enterprise_id}&template_id={template_id}"
+    page = inspector.get(url).get_data(as_text=True)
+    field = f"item-{items[0]}-extra.pressure_class"
+    assert f'name="{field}"' in page and "管道压力级制" in page
+    form: dict[str, Any] = {"enterprise_id": enterprise_id, "template_id": template_id}
+    for n, item_id in enumerate(items):
+        form[f"item-{item_id}"] = "fail" if n == 0 else "pass"
+    form[f"item-{items[0]}-note"] = "报警器损坏"
+    refused = inspector.post("/inspection/run", data=form).get_data(as_text=True)
+    assert re.search(rf'data-field="{re.escape(field)}">.*?为必填项', refused, re.S)
+    with in_app():
+        assert session().query(Hazard).count() == 0
+    done = inspector.post("/inspection/run", data={**form, field: "中压"})
+    assert done.status_code == 302
+    with in_app():
+        assert session().query(Hazard).one().extra == {"pressure_class": "中压"}
+
+
+def test_the_printed_record_keeps_the_photos_taken_at_the_inspection_only(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    from app.domain.lifecycle import Action
+    from app.services.inspections import submit_inspection
+    from tests.factories import fire, jpeg
+    from tests.services.test_inspections import answers
+
+    with in_app():
+        world = build_world()
+        template = gas_checklist(world)
+        failed = template.items[1].id
+        photos = {failed: [jpeg(name="管道锈蚀.jpg")]}
+        inspection = submit_inspection(
+            world["inspector_a"], template.id, world.e2.id, answers(template), photos
+        )
+        inspection_id = inspection.id
+        opened = next(r.hazard_id for r in inspection.results if r.item_id == failed)
+
+    def images() -> int:
+        pdf = login("inspector_a").get(f"/inspection/record/{inspection_id}").data
+        return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    assert images() == 1
+    with in_app():
+        later = session().get(Hazard, opened)
+        fire(world, "inspector_a", later, Action.ADD_ATTACHMENT, files=[jpeg(name="整改后.jpg")])
+    assert images() == 1
