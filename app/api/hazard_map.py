@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from apispec import APISpec
@@ -14,7 +15,15 @@ from app.api.base import current_actor, reply
 from app.api.errors import api_errors
 from app.domain.errors import InvalidError
 from app.domain.fields import invalid_data_message
-from app.domain.geo import MAX_ZOOM, no_shift, parse_bbox, wgs84_to_gcj02
+from app.domain.geo import (
+    MAX_ZOOM,
+    BoundingBox,
+    gcj02_to_wgs84,
+    no_shift,
+    parse_bbox,
+    unshift_bbox,
+    wgs84_to_gcj02,
+)
 from app.domain.messages import N_, Message
 from app.domain.oversight import Figure, parse_period
 from app.domain.vocabulary import Grade, State
@@ -53,9 +62,31 @@ def map_filters() -> hazard_map.MapFilters:
     )
 
 
+def _gcj02() -> bool:
+    return _choice("display", ("wgs84", "gcj02")) == "gcj02"
+
+
 def display_shift() -> Any:
     """GCJ-02 when the map's tiles are drawn in it (``display=gcj02``); WGS-84 otherwise."""
-    return wgs84_to_gcj02 if _choice("display", ("wgs84", "gcj02")) == "gcj02" else no_shift
+    return wgs84_to_gcj02 if _gcj02() else no_shift
+
+
+def view_bbox() -> BoundingBox | None:
+    """The ``bbox`` of the map's view, in the stored WGS-84 (it is drawn in the display's)."""
+    box = parse_bbox(request.args.get("bbox"))
+    return unshift_bbox(box, gcj02_to_wgs84) if box is not None and _gcj02() else box
+
+
+def _coordinate(name: str, limit: float) -> float:
+    try:
+        value = float(request.args.get(name) or "")
+    except ValueError:
+        value = math.nan
+    if not -limit <= value <= limit:
+        raise InvalidError(
+            invalid_data_message(), {name: Message(N_("This value is not allowed."))}
+        )
+    return value
 
 
 class MapApi(BaseApi):
@@ -65,7 +96,12 @@ class MapApi(BaseApi):
     openapi_spec_tag = "Oversight"
     allow_browser_login = True
     class_permission_name = "MapApi"
-    method_permission_name = {"hazards": "get", "enterprises": "get", "regions": "get"}
+    method_permission_name = {
+        "hazards": "get",
+        "enterprises": "get",
+        "regions": "get",
+        "point": "get",
+    }
 
     @expose("/hazards", methods=["GET"])
     @protect()
@@ -75,7 +111,7 @@ class MapApi(BaseApi):
         found = hazard_map.hazard_features(
             current_actor(),
             map_filters(),
-            parse_bbox(request.args.get("bbox")),
+            view_bbox(),
             _number("zoom", 12, MAX_ZOOM),
             display_shift(),
         )
@@ -86,9 +122,7 @@ class MapApi(BaseApi):
     @permission_name("get")
     @api_errors
     def enterprises(self) -> Response:
-        found = hazard_map.enterprise_features(
-            current_actor(), parse_bbox(request.args.get("bbox")), display_shift()
-        )
+        found = hazard_map.enterprise_features(current_actor(), view_bbox(), display_shift())
         return reply(200, found)
 
     @expose("/regions", methods=["GET"])
@@ -97,6 +131,29 @@ class MapApi(BaseApi):
     @api_errors
     def regions(self) -> Response:
         return reply(200, hazard_map.region_features(current_actor(), display_shift()))
+
+    @expose("/point", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    @api_errors
+    def point(self) -> Response:
+        """One point in both systems: ``lon``/``lat`` as drawn (``display``) or, with
+        ``from=wgs84``, as stored; the report form's map converts a click or a GPS fix."""
+        lon, lat = _coordinate("lon", 180.0), _coordinate("lat", 90.0)
+        gcj02 = _gcj02()
+        if _choice("from", ("display", "wgs84")) == "wgs84":
+            wgs84 = (lon, lat)
+            shown = wgs84_to_gcj02(lon, lat) if gcj02 else wgs84
+        else:
+            shown = (lon, lat)
+            wgs84 = gcj02_to_wgs84(lon, lat) if gcj02 else shown
+        return reply(
+            200,
+            {
+                "wgs84": [round(wgs84[0], 6), round(wgs84[1], 6)],
+                "display": [round(shown[0], 6), round(shown[1], 6)],
+            },
+        )
 
     def add_api_spec(self, api_spec: APISpec) -> None:
         def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -128,14 +185,42 @@ class MapApi(BaseApi):
             query("figure", {"type": "string", "enum": [f.value for f in Figure]}, "figure"),
             display,
         ]
-        for path, summary, parameters in (
+        pair = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
+        point = {"type": "object", "properties": {"wgs84": pair, "display": pair}}
+        for path, summary, parameters, answer in (
             (
                 "/hazards",
                 "Hazards in view: every point up to 2,000, else one aggregate per grid cell",
                 hazard_parameters,
+                ("GeoJSON", collection),
             ),
-            ("/enterprises", "Enterprises in scope with coordinates", [bbox, display]),
-            ("/regions", "Outlines of the regions in scope (GeoJSON)", [display]),
+            (
+                "/enterprises",
+                "Enterprises in scope with coordinates",
+                [bbox, display],
+                ("GeoJSON", collection),
+            ),
+            (
+                "/regions",
+                "Outlines of the regions in scope (GeoJSON)",
+                [display],
+                ("GeoJSON", collection),
+            ),
+            (
+                "/point",
+                "One point as stored (WGS-84) and as drawn: a click on the map, a GPS fix",
+                [
+                    query("lon", {"type": "number"}, "longitude"),
+                    query("lat", {"type": "number"}, "latitude"),
+                    query(
+                        "from",
+                        {"type": "string", "enum": ["display", "wgs84"]},
+                        "the system lon/lat are given in (default: display)",
+                    ),
+                    display,
+                ],
+                ("[lon, lat] in both systems", point),
+            ),
         ):
             schemas.read_only_path(
                 api_spec,
@@ -143,5 +228,5 @@ class MapApi(BaseApi):
                 self.openapi_spec_tag,
                 summary,
                 parameters,
-                ("GeoJSON", collection),
+                answer,
             )

@@ -151,5 +151,25 @@ def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
     return lon + d_lon, lat + d_lat
 
 
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """The inverse of :func:`wgs84_to_gcj02` (a click on GCJ-02 tiles, a box drawn on them):
+    fixed-point iteration, to well under a centimetre in a few steps."""
+    if outside_china(lon, lat):
+        return lon, lat
+    x, y = lon, lat
+    for _ in range(6):
+        shifted_x, shifted_y = wgs84_to_gcj02(x, y)
+        x, y = x + (lon - shifted_x), y + (lat - shifted_y)
+    return x, y
+
+
 def no_shift(lon: float, lat: float) -> tuple[float, float]:
     return lon, lat
+
+
+def unshift_bbox(box: BoundingBox, unshift: Any) -> BoundingBox:
+    """A box drawn in display coordinates, in the stored WGS-84 ones (the shift varies
+    slowly: its corners are enough)."""
+    west, south = unshift(box.west, box.south)
+    east, north = unshift(box.east, box.north)
+    return BoundingBox(west, south, east, north)

@@ -48,6 +48,7 @@ def map_config() -> dict[str, Any]:
             "hazards": url_for("MapApi.hazards"),
             "enterprises": url_for("MapApi.enterprises"),
             "regions": url_for("MapApi.regions"),
+            "point": url_for("MapApi.point"),
         },
         "labels": {
             "hazards": gettext("Hazards"),

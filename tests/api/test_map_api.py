@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app.domain.geo import wgs84_to_gcj02
+from app.domain.geo import gcj02_to_wgs84, wgs84_to_gcj02
 from app.services import hazard_map
 from tests.api.conftest import ApiUsers
 from tests.factories import World
@@ -72,3 +72,34 @@ def test_bad_map_input_is_refused(api: ApiUsers, world: World) -> None:
     assert api.get("district", f"{M}/hazards?bbox=1,2,3").status_code == 422
     assert api.get("district", f"{M}/hazards?grade=huge").status_code == 422
     assert api.get("district", f"{M}/hazards?zoom=99").status_code == 422
+
+
+def test_a_box_drawn_on_gcj02_tiles_finds_the_points_drawn_in_it(
+    api: ApiUsers, world: World
+) -> None:
+    build_tickets(world)
+    own = place(world)  # stored at 120.12, 30.25 (WGS-84)
+    x, y = wgs84_to_gcj02(120.12, 30.25)  # where GCJ-02 tiles draw it (~500 m away)
+    around = f"bbox={x - 0.001},{y - 0.001},{x + 0.001},{y + 0.001}"
+    drawn = features(api, "district", f"display=gcj02&{around}")
+    assert own in [f["properties"]["id"] for f in drawn]
+    # The same box read as WGS-84 lies beside the stored point: nothing there.
+    assert own not in [f["properties"]["id"] for f in features(api, "district", around)]
+
+
+def test_a_click_on_gcj02_tiles_is_stored_in_wgs84(api: ApiUsers, world: World) -> None:
+    x, y = wgs84_to_gcj02(120.12, 30.25)
+    clicked = api.get("grid_a", f"{M}/point?lon={x}&lat={y}&display=gcj02").get_json()
+    assert clicked == {"wgs84": [120.12, 30.25], "display": [round(x, 6), round(y, 6)]}
+    fix = api.get("grid_a", f"{M}/point?lon=120.12&lat=30.25&from=wgs84&display=gcj02")
+    assert fix.get_json() == clicked
+    plain = api.get("grid_a", f"{M}/point?lon=120.12&lat=30.25").get_json()
+    assert plain == {"wgs84": [120.12, 30.25], "display": [120.12, 30.25]}
+    assert api.get("grid_a", f"{M}/point?lon=abc&lat=30").status_code == 422
+    assert api.get("grid_a", f"{M}/point?lon=120&lat=91").status_code == 422
+
+
+@pytest.mark.parametrize("point", [(120.12, 30.25), (116.39, 39.91), (113.26, 23.13)])
+def test_gcj02_is_undone_to_well_under_a_centimetre(point: tuple[float, float]) -> None:
+    back = gcj02_to_wgs84(*wgs84_to_gcj02(*point))
+    assert abs(back[0] - point[0]) < 1e-7 and abs(back[1] - point[1]) < 1e-7

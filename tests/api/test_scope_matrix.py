@@ -211,6 +211,10 @@ PROBES: dict[tuple[str, str], Probe] = {
     ),
     ("MapApi.enterprises", "GET"): Probe("GET", lambda i: "/api/v1/map/enterprises", listed),
     ("MapApi.regions", "GET"): Probe("GET", lambda i: "/api/v1/map/regions", listed),
+    # A coordinate conversion: no data of anyone's.
+    ("MapApi.point", "GET"): Probe(
+        "GET", lambda i: "/api/v1/map/point?lon=120.1&lat=30.2&display=gcj02", listed
+    ),
     # The change feed: integration accounts and those who read their whole region anyway.
     ("ExchangeApi.changes", "GET"): Probe(
         "GET",

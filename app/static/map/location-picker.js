@@ -1,6 +1,7 @@
 /* The report form's location: a click on the map (region outlines drawn, tiles if configured)
- * or the phone's GPS fills latitude/longitude in WGS-84. With GCJ-02 tiles a click would be
- * off by the display shift, so only GPS is offered then. */
+ * or the phone's GPS fills latitude/longitude in WGS-84. With GCJ-02 tiles the server converts
+ * between what is drawn and what is stored (/api/v1/map/point), so a click and the marker of a
+ * GPS fix land where the tiles show them. */
 (function () {
   "use strict";
   var el = document.getElementById("sl-pick-map");
@@ -20,23 +21,27 @@
       el.setAttribute("data-ready", "1");
     });
   var marker = null;
-  function put(latitude, longitude, show) {
+  function put(latitude, longitude, shownLat, shownLon) {
     lat.value = latitude.toFixed(6);
     lon.value = longitude.toFixed(6);
     var details = lat.closest("details");
     if (details) { details.open = true; }
-    if (show) {
-      if (marker) { marker.setLatLng([latitude, longitude]); } else { marker = L.marker([latitude, longitude]).addTo(map); }
-    }
+    if (marker) { marker.setLatLng([shownLat, shownLon]); } else { marker = L.marker([shownLat, shownLon]).addTo(map); }
   }
-  if (cfg.display === "wgs84") {
-    map.on("click", function (e) { put(e.latlng.lat, e.latlng.lng, true); });
+  /* The point (lon, lat) given in system `from` ("display" or "wgs84"), then put. */
+  function place(lonValue, latValue, from) {
+    if (cfg.display === "wgs84") { put(latValue, lonValue, latValue, lonValue); return; }
+    var args = new URLSearchParams({lon: lonValue, lat: latValue, from: from, display: cfg.display});
+    fetch(cfg.urls.point + "?" + args.toString(), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.json(); })
+      .then(function (p) { put(p.wgs84[1], p.wgs84[0], p.display[1], p.display[0]); });
   }
+  map.on("click", function (e) { place(e.latlng.lng, e.latlng.lat, "display"); });
   var gps = document.getElementById("sl-gps");
   if (gps && navigator.geolocation) {
     gps.addEventListener("click", function () {
       navigator.geolocation.getCurrentPosition(function (p) {
-        put(p.coords.latitude, p.coords.longitude, cfg.display === "wgs84");
+        place(p.coords.longitude, p.coords.latitude, "wgs84");
       }, function (error) { gps.textContent = gps.getAttribute("data-failed") + " (" + error.message + ")"; },
       {enableHighAccuracy: true, timeout: 15000});
     });
