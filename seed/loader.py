@@ -134,14 +134,26 @@ def outline_demo_regions(district_id: int, margin: float = 0.006) -> None:
             )
 
 
-# The demo's tickets go back about five months: publish the rankings of those months.
+# The demo's closed tickets go back about six months: publish the rankings of those months.
 DEMO_RANKING_MONTHS = 6
 
 
 def publish_demo_rankings(district_id: int) -> list[str]:
-    """The risk-control index of the last finished months, as the monthly job would have."""
-    today = clock.now().astimezone(clock.zone()).date()
-    months = [month_key(y, m) for y, m in last_months(today, DEMO_RANKING_MONTHS + 1)[:-1]]
+    """The risk-control index of the last finished months that have tickets, as the monthly
+    job would have published them."""
+    zone = clock.zone()
+    today = clock.now().astimezone(zone).date()
+    first = session().scalar(
+        sa.select(sa.func.min(Hazard.reported_at)).where(Hazard.district_id == district_id)
+    )
+    if first is None:
+        return []
+    start = first.astimezone(zone)
+    months = [
+        month_key(y, m)
+        for y, m in last_months(today, DEMO_RANKING_MONTHS + 1)[:-1]
+        if (y, m) >= (start.year, start.month)
+    ]
     published = []
     for month in months:
         if latest_run(district_id, month) is None:
@@ -949,12 +961,12 @@ class DemoHazards:
         self._report(self.random.uniform(0.2, 3), fixed=True)
 
     def _closed(self) -> None:
-        hazard, _ = self._rectifying_general(self.random.uniform(15, 120))
+        hazard, _ = self._rectifying_general(self.random.uniform(15, 185))
         hazard = self._submit(hazard, hours=self.random.uniform(24, 96))
         self._verify(hazard)
 
     def _closed_late(self) -> None:
-        hazard, _ = self._rectifying_general(self.random.uniform(30, 120), deadline_days=5)
+        hazard, _ = self._rectifying_general(self.random.uniform(30, 185), deadline_days=5)
         hazard = self._submit(hazard, hours=24 * self.random.uniform(8, 14))
         self._verify(hazard, hours=30)
 
@@ -977,12 +989,12 @@ class DemoHazards:
         self._verify(hazard)
 
     def _closed_major(self) -> None:
-        hazard, _ = self._major_in_rectification(self.random.uniform(70, 150))
+        hazard, _ = self._major_in_rectification(self.random.uniform(70, 200))
         hazard = self._submit(hazard, hours=24 * 20)
         self._verify(hazard, hours=48)
 
     def _closed_major_supervised(self) -> None:
-        hazard, _ = self._major_in_rectification(self.random.uniform(70, 150), supervised=True)
+        hazard, _ = self._major_in_rectification(self.random.uniform(70, 200), supervised=True)
         hazard = self._submit(hazard, hours=24 * 25)
         self._verify(hazard, verifier=self.users.district, hours=72)
 

@@ -75,6 +75,22 @@ class RawFigures:
     tickets_to_date: int = 0
 
 
+# How each raw figure of a township's month reads on the screen.
+RAW_FIGURE_LABELS: dict[str, str] = {
+    "closed": N_("closed in the month"),
+    "closed_on_time": N_("of them by the first deadline"),
+    "close_days_total": N_("days from report to close, summed"),
+    "overdue_major": N_("major hazards overdue at the month's end"),
+    "confirmed": N_("confirmed in the month"),
+    "confirm_hours_total": N_("hours from report to confirmation, summed"),
+    "reported": N_("reported in the month"),
+    "self_found": N_("of them found by enterprises themselves"),
+    "decisions": N_("verifications decided"),
+    "send_backs": N_("of them sent back"),
+    "tickets_to_date": N_("tickets reported up to the month's end"),
+}
+
+
 def _clamp(value: float) -> float:
     return max(0.0, min(100.0, value))
 

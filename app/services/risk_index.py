@@ -64,6 +64,23 @@ def weight_set_for(first_day: date) -> RiskWeightSet:
     return found
 
 
+def refuse_back_dating(effective_from: date) -> None:
+    """New weights apply from a month not yet published: a published month keeps the weights
+    it was computed with, corrections included."""
+    latest = session().scalar(sa.select(sa.func.max(RiskIndexRun.month)))
+    month = month_key(effective_from.year, effective_from.month)
+    if latest is not None and month <= latest:
+        raise InvalidError(
+            invalid_data_message(),
+            {
+                "effective_from": Message(
+                    N_("Months up to %(month)s are published: new weights start after it."),
+                    {"month": latest},
+                )
+            },
+        )
+
+
 def add_weight_set(
     actor: Actor | None, effective_from: date, weights: Mapping[Component, float], note: str = ""
 ) -> RiskWeightSet:
@@ -71,6 +88,7 @@ def add_weight_set(
     problems = check_weights({c.value: w for c, w in weights.items()})
     if problems:
         raise InvalidError(invalid_data_message(), {"weights": Message(problems[0])})
+    refuse_back_dating(effective_from)
     with atomic() as db:
         latest = db.scalar(sa.select(sa.func.max(RiskWeightSet.version))) or 0
         weight_set = RiskWeightSet(

@@ -17,8 +17,14 @@ from flask_babel import gettext, lazy_gettext
 from openpyxl import Workbook
 from wtforms import ValidationError
 
-from app.domain.errors import DomainError
-from app.domain.risk_index import COMPONENT_LABELS, COMPONENT_UNITS, Component, check_weights
+from app.domain.errors import DomainError, InvalidError
+from app.domain.risk_index import (
+    COMPONENT_LABELS,
+    COMPONENT_UNITS,
+    RAW_FIGURE_LABELS,
+    Component,
+    check_weights,
+)
 from app.models.oversight import RiskIndexRun, RiskWeightSet
 from app.services import risk_index
 from app.services.transaction import session
@@ -105,6 +111,7 @@ class RankingView(BaseView):
             months=risk_index.published_months(actor),
             components=list(Component),
             component_labels=COMPONENT_LABELS,
+            raw_labels=RAW_FIGURE_LABELS,
             show_value=show_value,
             weights=risk_index.weights_of(run.weight_set) if run else {},
         )
@@ -125,6 +132,7 @@ class RankingView(BaseView):
             line=line,
             components=list(Component),
             component_labels=COMPONENT_LABELS,
+            raw_labels=RAW_FIGURE_LABELS,
             show_value=show_value,
             weights=risk_index.weights_of(run.weight_set),
             tickets_url=lambda c: component_tickets_url(c, run.month, township_id),
@@ -225,6 +233,13 @@ class RiskWeightSetView(ReferenceDataView):
     validators_columns = {"w_on_time": [_weights_are_valid]}
 
     def pre_add(self, item: RiskWeightSet) -> None:
+        try:
+            risk_index.refuse_back_dating(item.effective_from)
+        except DomainError as refused:
+            details = refused.render_fields(gettext) if isinstance(refused, InvalidError) else {}
+            raise ValidationError(
+                " ".join(details.values()) or refused.render(gettext)
+            ) from refused
         latest = session().query(RiskWeightSet.version).order_by(RiskWeightSet.version.desc())
         item.version = (latest.limit(1).scalar() or 0) + 1
         item.effective_from = item.effective_from.replace(day=1)

@@ -116,3 +116,21 @@ def test_the_change_is_against_the_month_before() -> None:
     # The next month only measures overdue majors (none: 100); every other component is "/".
     line = next(s for s in later.scores if s.township_id == world.township_a.id)
     assert (line.score, line.change) == (100.0, 29.58)
+
+
+def test_a_stored_snapshot_cannot_be_edited_or_deleted() -> None:
+    from app.models.oversight import SnapshotImmutableError
+    from app.services.transaction import session
+
+    world, month, _t0 = build_month()
+    run = compute_month(None, world.district.id, month)
+    score = run.scores[0]
+    score.score = 99.0
+    with pytest.raises(SnapshotImmutableError):
+        session().flush()
+    session().rollback()
+    session().delete(session().get(type(run), run.id))
+    with pytest.raises(SnapshotImmutableError):
+        session().flush()
+    session().rollback()
+    assert ranking_for(world["district"], month).scores[0].score == 70.42

@@ -40,6 +40,8 @@ def test_the_district_reads_the_month_and_drills_down_to_the_tickets(
     links = dict(
         re.findall(r'data-component="(\w+)">.*?href="([^"]+)"', detail.replace("&amp;", "&"), re.S)
     )
+    # The month's raw figures read in the user's language.
+    assert "本月销号 2" in detail and "closed_on_time" not in detail
     # Closed in the month: 2; reported in the month: 4; confirmed in the month: 2.
     assert list_count(district, links["on_time"]) == 2
     assert list_count(district, links["self_found"]) == 4
@@ -114,7 +116,7 @@ def test_an_admin_computes_a_month_and_a_correction_needs_a_reason(
 def test_an_admin_adds_a_weight_set_as_a_new_version(
     in_app: Any, login: Callable[[str], FlaskClient]
 ) -> None:
-    published(in_app)
+    published_month = published(in_app)
     admin = login("admin")
     form = {
         "effective_from": "2030-03-15",
@@ -132,3 +134,9 @@ def test_an_admin_adds_a_weight_set_as_a_new_version(
     bad = admin.post("/riskweights/add", data={**form, "w_on_time": "-1", "note": "负数"})
     assert "负数" not in admin.get("/riskweights/list/").get_data(as_text=True)
     assert bad.status_code == 200
+    # Weights cannot reach back into a published month (a correction would change it).
+    month, _a, _b = published_month
+    back = {**form, "effective_from": f"{month}-20", "note": "倒签"}
+    refused = admin.post("/riskweights/add", data=back, follow_redirects=True)
+    assert f"{month} 及以前的月份已发布" in refused.get_data(as_text=True)
+    assert "倒签" not in admin.get("/riskweights/list/").get_data(as_text=True)
