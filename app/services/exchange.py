@@ -329,6 +329,19 @@ def exchange_record(hazard: Hazard, codes: CodeMap) -> dict[str, Any]:
     return record
 
 
+def event_json(event: Entry, name: str, codes: CodeMap) -> dict[str, Any]:
+    """One timeline entry as a webhook sends it: what happened and what the ticket became by
+    it (its state coded like the record's, and its version)."""
+    return {
+        "id": event.id,
+        "name": name,
+        "action": event.action,
+        "state": _code(codes, CodeKind.STATE, event.to_state),
+        "version": event.version,
+        "occurred_at": _instant(event.occurred_at),
+    }
+
+
 def change_json(change: Change, codes: CodeMap) -> dict[str, Any]:
     """One feed entry as the API sends it."""
     return {
