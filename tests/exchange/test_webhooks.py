@@ -161,6 +161,11 @@ def test_a_ticket_s_events_arrive_in_order_even_when_one_had_to_wait(
     # The first ticket's report fails: its confirmation waits; the other ticket goes on.
     assert run(subscriber) == 1
     assert [e["ticket"]["code"] for e in receiver.events] == [other.code]
+    # A later run, while the report waits for its back-off: the confirmation is due, but it
+    # still waits behind the undelivered report.
+    assert run(subscriber, timedelta(seconds=5)) == 0
+    assert [e["ticket"]["code"] for e in receiver.events] == [other.code]
+    assert receiver.attempts == 2
     assert run(subscriber, timedelta(hours=1)) == 2
     assert [(e["ticket"]["code"], e["event"]["name"]) for e in receiver.events] == [
         (other.code, "reported"),
