@@ -287,6 +287,9 @@ def _record(delivery_id: int, outcome: Outcome, config: Settings) -> bool:
 
 
 def _notify_admins(delivery: WebhookDelivery, now: datetime) -> None:
+    """A notice in every admin's inbox naming the paused subscriber, its last error and the
+    ticket whose delivery failed (kept as they are now: a resume clears the pause reason)."""
+    details = {"subscriber": delivery.subscriber.name, "error": delivery.last_error}
     admins = session().execute(
         sa.select(User.id)
         .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
@@ -303,6 +306,7 @@ def _notify_admins(delivery: WebhookDelivery, now: datetime) -> None:
                 due_at=now,
                 created_at=now,
                 sweep_id=sweep_id,
+                details=details,
             )
         )
 

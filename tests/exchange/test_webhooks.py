@@ -192,8 +192,11 @@ def test_a_subscriber_that_keeps_failing_is_paused_with_a_notice_and_can_be_sent
     confirm(world, hazard)
     assert run(subscriber, timedelta(days=1)) == 0
     assert receiver.attempts == 2
+    # The admin's notice says which subscriber was paused, why, and about which ticket.
     notice = session().scalars(sa.select(Notification)).one()
-    assert hazard.code in notifications.describe(notice, gettext)
+    text = notifications.describe(notice, gettext)
+    assert "省平台" in text and hazard.code in text
+    assert "HTTP 500" in text and (delivery.last_error or "-") in text
     # The receiver is fixed; the admin sends the failed delivery again from the log.
     receiver.fail_first = 0
     assert webhooks.resend([delivery.id]) == 1
@@ -201,6 +204,8 @@ def test_a_subscriber_that_keeps_failing_is_paused_with_a_notice_and_can_be_sent
     assert [e["event"]["name"] for e in receiver.events] == ["reported", "confirmed"]
     # A delivered one is never sent again.
     assert webhooks.resend([d.id for d in log(subscriber)]) == 0
+    # The notice still tells what happened, though the subscriber runs again.
+    assert notifications.describe(notice, gettext) == text
 
 
 def test_a_subscriber_hears_only_its_events_and_its_region(
