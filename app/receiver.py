@@ -73,10 +73,11 @@ class Receiver:
                 self.fail_first -= 1
                 return 500
             event = json.loads(body)
-            if event.get("event_id") in self._seen:
+            event_id = (event.get("event") or {}).get("id")
+            if event_id in self._seen:
                 self.replays += 1
                 return 200
-            self._seen.add(event.get("event_id"))
+            self._seen.add(event_id)
             self.events.append(event)
         if self.on_event is not None:
             self.on_event(event)

@@ -35,5 +35,8 @@ class Notification(Model):
     sweep_id: Mapped[str] = mapped_column(sa.String(36), index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the step's message says beyond the ticket, as it was when the notice was written
+    # (a paused webhook subscriber's name and last error); untranslated data, not text.
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON())
 
     hazard: Mapped[Any] = relationship("Hazard")

@@ -307,6 +307,7 @@ def exchange_record(hazard: Hazard, codes: CodeMap) -> dict[str, Any]:
         "latitude": _number(hazard.latitude),
         "closed_date": _day(hazard.closed_at),
         "deleted": hazard.deleted_at is not None,
+        "deleted_at": _instant(hazard.deleted_at),
         "changed_at": _instant(hazard.last_event_at),
     }
     if hazard.grade == "major":
@@ -327,6 +328,19 @@ def exchange_record(hazard: Hazard, codes: CodeMap) -> dict[str, Any]:
         funds = plan.funds_amount if plan and plan.funds_amount is not None else None
         record["funds_10k_yuan"] = _number(funds if funds is not None else hazard.funds_spent)
     return record
+
+
+def event_json(event: Entry, name: str, codes: CodeMap) -> dict[str, Any]:
+    """One timeline entry as a webhook sends it: what happened and what the ticket became by
+    it (its state coded like the record's, and its version)."""
+    return {
+        "id": event.id,
+        "name": name,
+        "action": event.action,
+        "state": _code(codes, CodeKind.STATE, event.to_state),
+        "version": event.version,
+        "occurred_at": _instant(event.occurred_at),
+    }
 
 
 def change_json(change: Change, codes: CodeMap) -> dict[str, Any]:
@@ -438,6 +452,8 @@ EXCHANGE_COLUMNS: tuple[Column, ...] = (
     ),
     Column("funds_10k_yuan", N_("Funds (10k yuan)"), 0.8),
     Column("closed_date", N_("Closed (written off) on"), 1.0),
+    # A soft-deleted ticket is in the period too: the platform must learn it is gone.
+    Column("deleted_at", N_("Deleted at"), 1.4),
     Column("changed_at", N_("Changed at"), 1.4),
 )
 

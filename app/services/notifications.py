@@ -55,12 +55,25 @@ def notification_message(step: DeadlineStep, hazard: Hazard) -> Message:
 def describe(notification: Notification, gettext: Translate) -> str:
     """The notification's text in the language of ``gettext``."""
     if notification.step == WEBHOOK_PAUSED_STEP:
+        details = notification.details or {}
+        if "subscriber" not in details:  # written before notices named the subscriber
+            return Message(
+                N_(
+                    "An outgoing webhook was paused after repeated failed deliveries about "
+                    "%(code)s; see the webhook delivery log."
+                ),
+                {"code": notification.hazard.code},
+            ).render(gettext)
         return Message(
             N_(
-                "An outgoing webhook was paused after repeated failed deliveries about "
-                "%(code)s; see the webhook delivery log."
+                "The webhook subscriber %(subscriber)s was paused after repeated failed "
+                "deliveries about %(code)s (last error: %(error)s); see the webhook delivery log."
             ),
-            {"code": notification.hazard.code},
+            {
+                "subscriber": details["subscriber"],
+                "code": notification.hazard.code,
+                "error": details.get("error") or "",
+            },
         ).render(gettext)
     step = deadline_step(notification.step)
     if step is None:  # a step renamed since: still say which ticket

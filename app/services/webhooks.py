@@ -51,8 +51,10 @@ from app.models import Notification, WebhookDelivery, WebhookSubscriber
 from app.services import clock
 from app.services.exchange import (
     Change,
+    CodeMap,
     code_map,
     entries_after,
+    event_json,
     exchange_record,
     feed_head,
     feed_horizon,
@@ -103,16 +105,17 @@ def cursor_of(subscriber: WebhookSubscriber) -> Cursor:
 # --------------------------------------------------------------------------- 1. dispatch
 
 
-def delivery_body(change: Change, name: str, codes: Any, now: datetime) -> str:
-    """The JSON a subscriber receives for one event (fixed once; every attempt sends it)."""
-    event = change.event
+def delivery_body(change: Change, name: str, codes: CodeMap, now: datetime) -> str:
+    """The JSON a subscriber receives for one event (fixed once; every attempt sends it).
+
+    ``event`` describes the event itself: the state and version the ticket reached by it.
+    ``ticket`` is the ticket as it was when the delivery was prepared, like the change feed's:
+    a later change may already be in it (its ``version`` is then above ``event.version``), and
+    that change comes as an event of its own, afterwards.
+    """
     return json.dumps(
         {
-            "event_id": event.id,
-            "event": name,
-            "action": event.action,
-            "occurred_at": event.occurred_at.isoformat(),
-            "version": event.version,
+            "event": event_json(change.event, name, codes),
             "ticket": exchange_record(change.hazard, codes),
             "timestamp": now.isoformat(),
         },
@@ -284,6 +287,9 @@ def _record(delivery_id: int, outcome: Outcome, config: Settings) -> bool:
 
 
 def _notify_admins(delivery: WebhookDelivery, now: datetime) -> None:
+    """A notice in every admin's inbox naming the paused subscriber, its last error and the
+    ticket whose delivery failed (kept as they are now: a resume clears the pause reason)."""
+    details = {"subscriber": delivery.subscriber.name, "error": delivery.last_error}
     admins = session().execute(
         sa.select(User.id)
         .join(assoc_user_role, assoc_user_role.c.user_id == User.id)
@@ -300,6 +306,7 @@ def _notify_admins(delivery: WebhookDelivery, now: datetime) -> None:
                 due_at=now,
                 created_at=now,
                 sweep_id=sweep_id,
+                details=details,
             )
         )
 

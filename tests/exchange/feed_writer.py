@@ -26,9 +26,10 @@ from tests.conftest import build_app
 
 
 def slow_commit(session: Session) -> None:
-    """Widen the gap between a transaction's first write and its commit, so that transactions
-    that started later (in this or another writer) often commit first: the feed must hold
-    their entries back, not skip the earlier one's."""
+    """Widen the gap between a transaction's first write and its commit. On PostgreSQL
+    transactions that started later (in this or another writer) then often commit first: the
+    feed must hold their entries back, not skip the earlier one's. On SQLite the writer holds
+    the file's write lock meanwhile: the others must wait for it (busy timeout), not fail."""
     time.sleep(random.uniform(0, 0.05))
 
 

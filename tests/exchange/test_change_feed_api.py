@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from app.domain import roles
 from app.domain.exchange import decode_cursor
+from app.services.exchange import EXCHANGE_COLUMNS
 from tests.api.conftest import ApiUsers
 from tests.exchange.conftest import integration_account
-from tests.factories import World, confirm, report
+from tests.factories import World, confirm, fire, report
 
 URL = "/api/v1/exchange/changes"
 
@@ -75,6 +76,42 @@ def test_a_period_exports_as_json_csv_and_xlsx_in_the_exchange_field_set(
     # A period before anything happened is empty.
     empty = api.get("township_a_platform", "/api/v1/exchange/export?from=2020-01-01&to=2020-12-31")
     assert empty.get_json()["tickets"] == []
+
+
+def test_a_ticket_deleted_in_the_period_is_marked_deleted_in_every_file(
+    api: ApiUsers, world: World
+) -> None:
+    import csv
+    import io
+    from datetime import date, timedelta
+
+    from openpyxl import load_workbook
+
+    from app.domain.lifecycle import Action
+
+    integration_account(world.township_a, "township_a_platform")
+    kept = report(world)
+    deleted = fire(
+        world, "inspector_a", report(world, title="重复录入"), Action.DELETE, reason="误报"
+    )
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    url = f"/api/v1/exchange/export?from=2020-01-01&to={tomorrow}"
+    body = api.get("township_a_platform", f"{url}&format=json").get_json()
+    marks = {t["code"]: (t["deleted"], t["deleted_at"]) for t in body["tickets"]}
+    assert marks[kept.code] == (False, None)
+    assert marks[deleted.code][0] is True and marks[deleted.code][1]
+    deleted_at = marks[deleted.code][1]
+    text = api.get("township_a_platform", f"{url}&format=csv").get_data()
+    # Found by its key: the header's translation is the catalog's business.
+    column = [c.key for c in EXCHANGE_COLUMNS].index("deleted_at")
+    _header, *rows = csv.reader(io.StringIO(text.decode("utf-8-sig")))
+    assert {r[1]: r[column] for r in rows} == {kept.code: "", deleted.code: deleted_at}
+    sheet = load_workbook(
+        io.BytesIO(api.get("township_a_platform", f"{url}&format=xlsx").get_data())
+    ).active
+    assert sheet is not None
+    cells = list(sheet.iter_rows(values_only=True))
+    assert {r[1]: r[column] for r in cells[1:]} == {kept.code: None, deleted.code: deleted_at}
 
 
 def test_a_bad_period_is_refused_with_a_message(api: ApiUsers) -> None:

@@ -79,7 +79,9 @@ def test_each_event_arrives_signed_once_and_the_log_shows_it(
     hazard = confirm(world, report(world))
     assert run(subscriber) == 2
     assert receiver.bad_signatures == 0
-    assert [(e["event"], e["ticket"]["code"], e["version"]) for e in receiver.events] == [
+    assert [
+        (e["event"]["name"], e["ticket"]["code"], e["event"]["version"]) for e in receiver.events
+    ] == [
         ("reported", hazard.code, 1),
         ("confirmed", hazard.code, 2),
     ]
@@ -91,6 +93,25 @@ def test_each_event_arrives_signed_once_and_the_log_shows_it(
     # Running again sends nothing twice.
     assert run(subscriber, timedelta(hours=1)) == 0
     assert receiver.attempts == 2
+
+
+def test_an_event_says_what_the_ticket_became_by_it_while_the_ticket_is_as_it_is_now(
+    world: World, receiver: Receiver
+) -> None:
+    subscriber = subscribe(receiver.url)
+    hazard = confirm(world, report(world))
+    # Both events are prepared in one run, after the confirmation.
+    assert run(subscriber) == 2
+    reported, confirmed = receiver.events
+    assert reported["event"]["name"] == "reported"
+    assert (reported["event"]["version"], reported["event"]["state"]) == (1, "01")
+    assert reported["event"]["action"] == "report"
+    assert reported["event"]["id"] < confirmed["event"]["id"]
+    assert reported["event"]["occurred_at"]
+    # The ticket is the current one: already confirmed, at version 2.
+    assert (reported["ticket"]["version"], reported["ticket"]["state"]) == (2, "02")
+    assert (confirmed["event"]["version"], confirmed["event"]["state"]) == (2, "02")
+    assert confirmed["ticket"]["version"] == hazard.version == 2
 
 
 def test_a_receiver_with_another_secret_refuses_the_signature(
@@ -140,8 +161,13 @@ def test_a_ticket_s_events_arrive_in_order_even_when_one_had_to_wait(
     # The first ticket's report fails: its confirmation waits; the other ticket goes on.
     assert run(subscriber) == 1
     assert [e["ticket"]["code"] for e in receiver.events] == [other.code]
+    # A later run, while the report waits for its back-off: the confirmation is due, but it
+    # still waits behind the undelivered report.
+    assert run(subscriber, timedelta(seconds=5)) == 0
+    assert [e["ticket"]["code"] for e in receiver.events] == [other.code]
+    assert receiver.attempts == 2
     assert run(subscriber, timedelta(hours=1)) == 2
-    assert [(e["ticket"]["code"], e["event"]) for e in receiver.events] == [
+    assert [(e["ticket"]["code"], e["event"]["name"]) for e in receiver.events] == [
         (other.code, "reported"),
         (first.code, "reported"),
         (first.code, "confirmed"),
@@ -166,15 +192,20 @@ def test_a_subscriber_that_keeps_failing_is_paused_with_a_notice_and_can_be_sent
     confirm(world, hazard)
     assert run(subscriber, timedelta(days=1)) == 0
     assert receiver.attempts == 2
+    # The admin's notice says which subscriber was paused, why, and about which ticket.
     notice = session().scalars(sa.select(Notification)).one()
-    assert hazard.code in notifications.describe(notice, gettext)
+    text = notifications.describe(notice, gettext)
+    assert "省平台" in text and hazard.code in text
+    assert "HTTP 500" in text and (delivery.last_error or "-") in text
     # The receiver is fixed; the admin sends the failed delivery again from the log.
     receiver.fail_first = 0
     assert webhooks.resend([delivery.id]) == 1
     assert run(subscriber, timedelta(days=1)) == 2
-    assert [e["event"] for e in receiver.events] == ["reported", "confirmed"]
+    assert [e["event"]["name"] for e in receiver.events] == ["reported", "confirmed"]
     # A delivered one is never sent again.
     assert webhooks.resend([d.id for d in log(subscriber)]) == 0
+    # The notice still tells what happened, though the subscriber runs again.
+    assert notifications.describe(notice, gettext) == text
 
 
 def test_a_subscriber_hears_only_its_events_and_its_region(
@@ -185,7 +216,9 @@ def test_a_subscriber_hears_only_its_events_and_its_region(
     in_b = report(world, who="grid_b", enterprise=world.b1)
     fire(world, "inspector_b", in_b, Action.REJECT, reason="不属于隐患")
     run(subscriber)
-    assert [(e["event"], e["ticket"]["code"]) for e in receiver.events] == [("rejected", in_b.code)]
+    assert [(e["event"]["name"], e["ticket"]["code"]) for e in receiver.events] == [
+        ("rejected", in_b.code)
+    ]
 
 
 def test_a_transition_never_waits_for_a_subscriber(world: World, receiver: Receiver) -> None:
@@ -207,7 +240,7 @@ def test_only_one_sender_may_claim_a_delivery(world: World, receiver: Receiver) 
     (delivery,) = log(subscriber)
     assert delivery.status == DeliveryStatus.SENDING.value
     body = json.loads(delivery.body)
-    assert body["event"] == "reported" and body["ticket"]["external_id"]
+    assert body["event"]["name"] == "reported" and body["ticket"]["external_id"]
 
 
 def test_the_scheduled_job_dispatches_and_queues_one_sender_per_subscriber(
@@ -228,7 +261,7 @@ def test_the_scheduled_job_dispatches_and_queues_one_sender_per_subscriber(
         session().get(WebhookSubscriber, switched_off).active = False  # type: ignore[union-attr]
     confirm(world, report(world))
     assert deliver_webhooks() == {"subscribers": 1, "deliveries": 2}
-    assert [e["event"] for e in receiver.events] == ["reported", "confirmed"]
+    assert [e["event"]["name"] for e in receiver.events] == ["reported", "confirmed"]
 
 
 def test_a_subscriber_that_does_not_answer_in_time_is_retried_later(
