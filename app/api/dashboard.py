@@ -1,4 +1,5 @@
-"""The dashboard's figures as JSON: ``GET /api/v1/dashboard/summary``."""
+"""The dashboard's figures as JSON: ``GET /api/v1/dashboard/summary``, ``/trend`` and
+``/breakdowns``, for the caller's scope."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ class DashboardApi(BaseApi):
     openapi_spec_tag = "Oversight"
     allow_browser_login = True
     class_permission_name = "DashboardApi"
-    method_permission_name = {"summary": "get"}
+    method_permission_name = {"summary": "get", "trend": "get", "breakdowns": "get"}
 
     @expose("/summary", methods=["GET"])
     @protect()
@@ -76,6 +77,50 @@ class DashboardApi(BaseApi):
         period = parse_period(request.args.get("from"), request.args.get("to"))
         found = dashboard.summary(current_actor(), period, _region_arg())
         return reply(200, summary_json(found))
+
+    @expose("/trend", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    @api_errors
+    def trend(self) -> Response:
+        actor, region_id = current_actor(), _region_arg()
+        dashboard.visible_region(actor, region_id)
+        months = [
+            {
+                "month": row.key,
+                "reported": row.reported,
+                "closed": row.closed,
+                "rectification_rate": row.rectification_rate,
+            }
+            for row in dashboard.trend(actor, region_id)
+        ]
+        return reply(200, {"months": months})
+
+    @expose("/breakdowns", methods=["GET"])
+    @protect()
+    @permission_name("get")
+    @api_errors
+    def breakdowns(self) -> Response:
+        period = parse_period(request.args.get("from"), request.args.get("to"))
+        actor, region_id = current_actor(), _region_arg()
+        dashboard.visible_region(actor, region_id)
+        found = dashboard.breakdowns(actor, period, region_id)
+        return reply(
+            200,
+            {
+                by: [
+                    {
+                        "key": row.key,
+                        "label": row.label,
+                        "reported": row.reported,
+                        "closed": row.closed,
+                        "overdue_open": row.overdue_open,
+                    }
+                    for row in rows
+                ]
+                for by, rows in found.items()
+            },
+        )
 
     def add_api_spec(self, api_spec: APISpec) -> None:
         count = {"type": "integer"}
@@ -127,4 +172,49 @@ class DashboardApi(BaseApi):
             "Dashboard figures of the caller's scope for a period and region",
             parameters,
             ("The figures", answer),
+        )
+        month = {
+            "type": "object",
+            "properties": {
+                "month": {"type": "string", "example": "2026-10"},
+                "reported": count,
+                "closed": count,
+                "rectification_rate": rate,
+            },
+        }
+        schemas.read_only_path(
+            api_spec,
+            f"{self.route_base}/trend",
+            self.openapi_spec_tag,
+            "The last 12 months: tickets reported in each, and how many of them are closed",
+            [parameters[2]],
+            (
+                "Oldest month first",
+                {"type": "object", "properties": {"months": {"type": "array", "items": month}}},
+            ),
+        )
+        row = {
+            "type": "object",
+            "properties": {
+                "key": {"description": "region or category id, source code, checklist item id"},
+                "label": {"type": "string"},
+                "reported": count,
+                "closed": count,
+                "overdue_open": count,
+            },
+        }
+        rows = {"type": "array", "items": row}
+        schemas.read_only_path(
+            api_spec,
+            f"{self.route_base}/breakdowns",
+            self.openapi_spec_tag,
+            "Tickets per township, category, source and checklist item (most first)",
+            parameters,
+            (
+                "One list per breakdown",
+                {
+                    "type": "object",
+                    "properties": {by: rows for by in dashboard.BREAKDOWNS},
+                },
+            ),
         )

@@ -58,3 +58,25 @@ def test_the_summary_is_documented_in_the_openapi(api: ApiUsers, world: World) -
     spec = api.get("admin", "/api/v1/_openapi").get_json()
     operation = spec["paths"]["/api/v1/dashboard/summary"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"from", "to", "region"}
+
+
+def test_the_trend_and_the_breakdowns_are_the_screen_s_own(api: ApiUsers, world: World) -> None:
+    build_tickets(world)
+    session().commit()
+    months = api.get("district", "/api/v1/dashboard/trend").get_json()["months"]
+    assert len(months) == 12 and months[-1]["reported"] == 8 and months[-1]["closed"] == 2
+    assert months[-1]["rectification_rate"] == 25.0
+    assert months[-1]["month"] == local_now().date().isoformat()[:7]
+    found = api.get("district", "/api/v1/dashboard/breakdowns").get_json()
+    assert set(found) == {"township", "category", "source", "checklist_item"}
+    townships = {row["label"]: row["reported"] for row in found["township"]}
+    assert townships == {"甲镇": 8, "乙镇": 1}
+    assert sum(row["reported"] for row in found["source"]) == 9
+    # Scoped like everything else: another township's inspector counts only its own.
+    own = api.get("inspector_b", "/api/v1/dashboard/breakdowns").get_json()["township"]
+    assert [(row["label"], row["reported"]) for row in own] == [("乙镇", 1)]
+    region_a = f"region={world.township_a.id}"
+    assert api.get("inspector_b", f"/api/v1/dashboard/trend?{region_a}").status_code == 404
+    assert api.get("inspector_b", f"/api/v1/dashboard/breakdowns?{region_a}").status_code == 404
+    spec = api.get("admin", "/api/v1/_openapi").get_json()["paths"]
+    assert {"/api/v1/dashboard/trend", "/api/v1/dashboard/breakdowns"} <= set(spec)

@@ -198,6 +198,12 @@ PROBES: dict[tuple[str, str], Probe] = {
     ("DashboardApi.summary", "GET"): Probe(
         "GET", lambda i: f"/api/v1/dashboard/summary?region={i.region}", visible(SEES_GRID_A)
     ),
+    ("DashboardApi.trend", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/dashboard/trend?region={i.region}", visible(SEES_GRID_A)
+    ),
+    ("DashboardApi.breakdowns", "GET"): Probe(
+        "GET", lambda i: f"/api/v1/dashboard/breakdowns?region={i.region}", visible(SEES_GRID_A)
+    ),
     # The published ranking (none in this district yet): readers get 404, others 403.
     ("RankingApi.latest", "GET"): Probe(
         "GET", lambda i: "/api/v1/ranking/latest", lambda u: 404 if u in READS_RANKING else 403
