@@ -62,6 +62,8 @@ def _checked(step: Any, *args: Any) -> None:
 class ChecklistItemView(ReferenceDataView):
     """The items of a checklist version, grouped by section."""
 
+    noun = lazy_gettext("Checklist item")
+
     datamodel = SafeLoopInterface(ChecklistItem)
     class_permission_name = "ChecklistTemplate"
     list_columns = ["section", "text", "determination_article", "may_be_major", "sort_order"]
@@ -101,6 +103,8 @@ class ChecklistItemView(ReferenceDataView):
 
 class ChecklistTemplateView(ReferenceDataView):
     """Checklist templates (检查表), one row per version."""
+
+    noun = lazy_gettext("Checklist")
 
     datamodel = SafeLoopInterface(ChecklistTemplate)
     class_permission_name = "ChecklistTemplate"
@@ -146,6 +150,8 @@ class ChecklistTemplateView(ReferenceDataView):
 
 class InspectionView(ScopedModelView):
     """Inspections within the user's scope; running a checklist on a phone."""
+
+    noun = lazy_gettext("Inspection")
 
     route_base = "/inspection"
     datamodel = SafeLoopInterface(Inspection)

@@ -37,6 +37,8 @@ def _stage_label(value: Any) -> str:
 class CustomFieldView(ReferenceDataView):
     """Fields an administrator adds per category (sub-categories inherit them)."""
 
+    noun = lazy_gettext("Custom field")
+
     datamodel = SafeLoopInterface(CustomField)
     class_permission_name = "CustomField"
     list_title = lazy_gettext("Custom fields")

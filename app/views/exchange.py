@@ -63,6 +63,8 @@ def one_of(kinds: Sequence[str]) -> Callable[[Any, Any], None]:
 class WebhookSubscriberView(ReferenceDataView):
     """Systems that receive signed posts about the tickets of a region."""
 
+    noun = lazy_gettext("Webhook subscriber")
+
     datamodel = SafeLoopInterface(WebhookSubscriber)
     class_permission_name = "WebhookSubscriber"
     base_permissions = NO_DELETE
@@ -152,6 +154,8 @@ def _status_label(value: str) -> str:
 class WebhookDeliveryView(ReferenceDataView):
     """The delivery log: every event for every subscriber, with each attempt's outcome."""
 
+    noun = lazy_gettext("Webhook delivery")
+
     datamodel = SafeLoopInterface(WebhookDelivery)
     class_permission_name = "WebhookDelivery"
     base_permissions = ["can_list", "can_show"]
@@ -207,6 +211,8 @@ class WebhookDeliveryView(ReferenceDataView):
 class ExchangeCodeView(ReferenceDataView):
     """Our states, grades, sources, categories -> the national specification's codes."""
 
+    noun = lazy_gettext("Exchange code")
+
     datamodel = SafeLoopInterface(ExchangeCode)
     class_permission_name = "ExchangeCode"
     base_permissions = NO_DELETE
@@ -231,6 +237,8 @@ class ExchangeCodeView(ReferenceDataView):
 
 class RobotChannelView(ReferenceDataView):
     """DingTalk / WeCom group robots that get each region's deadline digests."""
+
+    noun = lazy_gettext("Messaging robot")
 
     datamodel = SafeLoopInterface(RobotChannel)
     class_permission_name = "RobotChannel"

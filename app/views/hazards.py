@@ -92,6 +92,8 @@ def _enum_select(label: str, vocabulary: Any) -> SelectField:
 class HazardView(ScopedModelView):
     """The hazard register (隐患台账) and everything done to one ticket."""
 
+    noun = lazy_gettext("Hazard")
+
     route_base = "/hazard"
     datamodel = SafeLoopInterface(Hazard)
     class_permission_name = "Hazard"

@@ -213,6 +213,8 @@ def _weights_are_valid(form: Any, field: Any) -> None:
 class RiskWeightSetView(ReferenceDataView):
     """Versioned weight sets: added, never edited (a month keeps the version it used)."""
 
+    noun = lazy_gettext("Index weight set")
+
     route_base = "/riskweights"
     datamodel = SafeLoopInterface(RiskWeightSet)
     class_permission_name = "RiskWeightSet"

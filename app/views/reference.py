@@ -78,6 +78,7 @@ def boundary_validator(form: Any, field: Any) -> None:
 
 
 class RegionView(ScopedModelView):
+    noun = lazy_gettext("Administrative region")
     datamodel = SafeLoopInterface(Region)
     class_permission_name = "Region"
     base_permissions = NO_DELETE
@@ -121,6 +122,7 @@ class RegionView(ScopedModelView):
 
 
 class EnterpriseView(ScopedModelView):
+    noun = lazy_gettext("Enterprise")
     datamodel = SafeLoopInterface(Enterprise)
     class_permission_name = "Enterprise"
     base_permissions = NO_DELETE
@@ -199,6 +201,7 @@ class EnterpriseView(ScopedModelView):
 
 
 class CategoryView(ReferenceDataView):
+    noun = lazy_gettext("Category")
     datamodel = SafeLoopInterface(Category)
     class_permission_name = "Category"
     base_permissions = NO_DELETE
@@ -219,6 +222,7 @@ class CategoryView(ReferenceDataView):
 
 
 class DeterminationStandardView(ReferenceDataView):
+    noun = lazy_gettext("Determination standard")
     datamodel = SafeLoopInterface(DeterminationStandard)
     class_permission_name = "DeterminationStandard"
     base_permissions = NO_DELETE
@@ -235,6 +239,7 @@ class DeterminationStandardView(ReferenceDataView):
 
 
 class DeterminationArticleView(ReferenceDataView):
+    noun = lazy_gettext("Determination standard article")
     datamodel = SafeLoopInterface(DeterminationArticle)
     class_permission_name = "DeterminationArticle"
     base_permissions = NO_DELETE
@@ -278,6 +283,7 @@ def _hours_list(text: str | None) -> list[int]:
 
 
 class SlaPolicyView(ReferenceDataView):
+    noun = lazy_gettext("Deadline policy")
     datamodel = SafeLoopInterface(SlaPolicy)
     class_permission_name = "SlaPolicy"
     base_permissions = NO_DELETE
@@ -355,6 +361,8 @@ class SlaPolicyView(ReferenceDataView):
 class ResponsibilityView(ScopedModelView):
     """The responsibility list's lines (责任清单): who answers for what, where."""
 
+    noun = lazy_gettext("Responsibility")
+
     datamodel = SafeLoopInterface(Responsibility)
     class_permission_name = "Responsibility"
     base_permissions = NO_DELETE
@@ -414,6 +422,8 @@ class ResponsibilityView(ScopedModelView):
 
 class UserScopeView(ReferenceDataView):
     """Which region and/or enterprise each user works in (their data scope)."""
+
+    noun = lazy_gettext("User scope")
 
     datamodel = SafeLoopInterface(UserScope)
     class_permission_name = "UserScope"

@@ -13,6 +13,7 @@ from typing import Any
 from flask import abort, g, request
 from flask_appbuilder import ModelView, expose
 from flask_appbuilder.models.filters import BaseFilter
+from flask_babel import lazy_gettext
 
 from app.domain.scope import Actor, scope_of
 from app.services.actors import actor_for
@@ -52,6 +53,23 @@ class ScopedModelView(ModelView):
     base_filters = SCOPE_FILTERS
     # FAB's download/<filename> is not scoped: attachments have their own endpoint.
     base_permissions = ["can_list", "can_show", "can_add", "can_edit", "can_delete"]
+
+    # What one row is (lazy_gettext("Enterprise")): the list, add, edit and show screens are
+    # titled with it in the user's language (FAB would write "Add Enterprise" in English).
+    noun: Any = None
+
+    def _init_titles(self) -> None:
+        if self.noun is not None:
+            titles = {
+                "list_title": lazy_gettext("%(noun)s list", noun=self.noun),
+                "add_title": lazy_gettext("Add %(noun)s", noun=self.noun),
+                "edit_title": lazy_gettext("Edit %(noun)s", noun=self.noun),
+                "show_title": lazy_gettext("%(noun)s details", noun=self.noun),
+            }
+            for name, title in titles.items():
+                if not getattr(self, name, None):
+                    setattr(self, name, title)
+        super()._init_titles()
 
     def _init_forms(self) -> None:
         # Date columns as the browser's date input (app.views.dates), unless the view gives

@@ -1,5 +1,6 @@
-"""Every date of a generated add or edit form is the browser's date input, and what is
-typed into it is saved (FAB's datepicker wrote its stale date back over a filled-in one)."""
+"""FAB's generated screens as SafeLoop shows them: every date of an add or edit form is the
+browser's date input, and what is typed into it is saved (FAB's datepicker wrote its stale date
+back over a filled-in one); every screen is titled in the user's language."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask_appbuilder import ModelView
 
 from app.models import DeterminationStandard, RiskWeightSet
 from app.services.transaction import session
+from app.views.scoped import ScopedModelView
 from tests.factories import build_world
 
 
@@ -65,3 +67,20 @@ def test_a_typed_date_is_saved_and_a_required_one_is_asked_for(
         assert str(newest.effective_from) == "2026-09-01"  # a weight set starts with its month
         standard = session().query(DeterminationStandard).filter_by(name="燃气安全标准").one()
         assert (str(standard.effective_on), standard.repealed_on) == ("2026-03-01", None)
+
+
+def test_every_generated_screen_is_titled_in_the_user_s_language(
+    screens: Flask, in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    with in_app():
+        build_world()
+        views = [v for v in screens.appbuilder.baseviews if isinstance(v, ScopedModelView)]  # type: ignore[attr-defined]
+        # Every SafeLoop list names what one row is (FAB would title it "Add Enterprise").
+        assert [type(v).__name__ for v in views if getattr(v, "noun", None) is None] == []
+        routes = [v.route_base for v in views]
+    admin = login("admin")
+    pages = {route: admin.get(f"{route}/list/").get_data(as_text=True) for route in routes}
+    english = [route for route, page in pages.items() if re.search(r">\s*List [A-Z]", page)]
+    assert english == []
+    assert "企业列表" in pages["/enterpriseview"]
+    assert "添加企业" in admin.get("/enterpriseview/add").get_data(as_text=True)
