@@ -433,6 +433,10 @@ class HazardView(ScopedModelView):
             form.category_id.data = str(hazard.category_id or "")
             form.nature.data = hazard.nature or ""
             form.responsible_unit.data = hazard.responsible_unit or ""
+            # Opened by a checklist item: the clause it checks is the likely basis.
+            opened_by = inspection_of(hazard)
+            if opened_by is not None and opened_by.item.determination_article_id:
+                form.determination_article_id.data = str(opened_by.item.determination_article_id)
         elif action is Action.EDIT:
             for name in (
                 "title",

@@ -169,3 +169,25 @@ def test_the_printed_record_keeps_the_photos_taken_at_the_inspection_only(
         later = session().get(Hazard, opened)
         fire(world, "inspector_a", later, Action.ADD_ATTACHMENT, files=[jpeg(name="整改后.jpg")])
     assert images() == 1
+
+
+def test_confirming_a_ticket_a_checklist_opened_starts_from_the_clause_it_checks(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    from app.services.inspections import submit_inspection
+    from tests.services.test_inspections import answers
+
+    with in_app():
+        world = build_world()
+        template = gas_checklist(world)
+        alarm = template.items[0]  # may be major; checks a clause
+        article_id = alarm.determination_article_id
+        inspection = submit_inspection(
+            world["inspector_a"], template.id, world.e2.id, answers(template, 1)
+        )
+        opened = inspection.results[0].hazard_id
+    assert article_id is not None
+    page = login("inspector_a").get(f"/hazard/{opened}/transition/confirm").get_data(True)
+    assert re.search(
+        rf'<option selected value="{article_id}"|<option value="{article_id}" selected', page
+    )
