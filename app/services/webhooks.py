@@ -390,6 +390,19 @@ def resend(delivery_ids: list[int]) -> int:
     return count
 
 
+def resume_with_failed(subscriber: WebhookSubscriber) -> int:
+    """Take a paused subscriber back into service with its failed deliveries due again: each
+    holds back its ticket's later events, which would otherwise wait for a "send again"."""
+    resume(subscriber)
+    failed = session().scalars(
+        sa.select(WebhookDelivery.id).where(
+            WebhookDelivery.subscriber_id == subscriber.id,
+            WebhookDelivery.status == DeliveryStatus.FAILED.value,
+        )
+    )
+    return resend(list(failed))
+
+
 def resume(subscriber: WebhookSubscriber) -> None:
     """Take a paused subscriber back into service."""
     subscriber.paused_at = None

@@ -23,7 +23,6 @@ from app.domain.exchange import (
 from app.models import ExchangeCode, RobotChannel, WebhookDelivery, WebhookSubscriber
 from app.services import webhooks
 from app.services.robots import ROBOT_KINDS
-from app.services.transaction import atomic
 from app.views.filters import SafeLoopInterface
 from app.views.reference import NO_DELETE, ReferenceDataView
 
@@ -129,10 +128,10 @@ class WebhookSubscriberView(ReferenceDataView):
         "fa-play",
     )
     def resume(self, items: Any) -> Any:
-        with atomic():
-            for item in _items(items):
-                webhooks.resume(item)
-        flash(gettext("Resumed."), "info")
+        again = 0
+        for item in _items(items):
+            again += webhooks.resume_with_failed(item)
+        flash(gettext("Resumed; %(count)s failed deliveries are due again.", count=again), "info")
         return redirect(self.get_redirect())
 
     @action("send_now", lazy_gettext("Send now"), None, "fa-paper-plane")

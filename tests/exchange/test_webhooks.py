@@ -208,6 +208,22 @@ def test_a_subscriber_that_keeps_failing_is_paused_with_a_notice_and_can_be_sent
     assert notifications.describe(notice, gettext) == text
 
 
+def test_resuming_a_subscriber_sends_its_failed_deliveries_again(
+    world: World, receiver: Receiver, ctx: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(ctx.config, "SAFELOOP_WEBHOOK_MAX_ATTEMPTS", 1)
+    receiver.fail_first = 1
+    subscriber = subscribe(receiver.url)
+    hazard = report(world)
+    run(subscriber)
+    confirm(world, hazard)
+    assert session().get(WebhookSubscriber, subscriber).paused_at is not None  # type: ignore[union-attr]
+    # Resumed from the screen: the failed report goes again, and the confirmation behind it.
+    assert webhooks.resume_with_failed(session().get(WebhookSubscriber, subscriber)) == 1  # type: ignore[arg-type]
+    assert run(subscriber, timedelta(minutes=1)) == 2
+    assert [e["event"]["name"] for e in receiver.events] == ["reported", "confirmed"]
+
+
 def test_a_subscriber_hears_only_its_events_and_its_region(
     world: World, receiver: Receiver
 ) -> None:
