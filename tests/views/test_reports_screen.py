@@ -75,3 +75,30 @@ def test_bad_filters_show_next_to_their_field(
     assert "发现起始日期" in page.get_data(as_text=True) and "sl-error" in page.get_data(
         as_text=True
     )
+
+
+def test_the_district_downloads_the_provincial_exchange_file_from_the_screen(
+    in_app: Any, login: Callable[[str], FlaskClient]
+) -> None:
+    import io
+    from datetime import timedelta
+
+    from openpyxl import load_workbook
+
+    from tests.factories import local_now
+
+    with in_app():
+        world = build_world()
+        code = report(world).code
+    district = login("district")
+    page = district.get("/reports/").get_data(as_text=True)
+    form = re.search(r'id="exchange-export">.*?<form method="get" action="([^"]+)"', page, re.S)
+    assert form and form.group(1) == "/api/v1/exchange/export"
+    today = local_now().date()
+    query = f"from={(today - timedelta(days=1)).isoformat()}&to={today.isoformat()}&format=xlsx"
+    answer = district.get(f"{form.group(1)}?{query}")
+    assert answer.status_code == 200
+    sheet = load_workbook(io.BytesIO(answer.data)).active
+    assert code in {cell for row in sheet.iter_rows(values_only=True) for cell in row}
+    # Who may not read the exchange does not see the panel.
+    assert 'id="exchange-export"' not in login("officer_e1").get("/reports/").get_data(True)
