@@ -19,11 +19,10 @@ from wtforms import BooleanField
 from wtforms.validators import ValidationError
 
 from app.domain.checklists import OUTCOME_LABELS, Outcome, item_key
-from app.domain.custom_fields import PREFIX as EXTRA_PREFIX
 from app.domain.errors import DomainError, InvalidError
 from app.domain.fields import FieldSpec, Kind
 from app.domain.lifecycle import Action
-from app.domain.vocabulary import AttachmentKind, Source
+from app.domain.vocabulary import Source
 from app.models import (
     Attachment,
     ChecklistItem,
@@ -47,7 +46,7 @@ from app.templating import localtime
 from app.views import choices
 from app.views.extra_fields import category_specs
 from app.views.filters import SafeLoopInterface
-from app.views.forms import fields_form
+from app.views.forms import fields_form, request_data, request_files
 from app.views.reference import ReferenceDataView
 from app.views.scoped import ScopedModelView, current_actor
 
@@ -289,28 +288,14 @@ class InspectionView(ScopedModelView):
 
 def _item_files(item_id: int, specs: list[FieldSpec]) -> list[NewFile]:
     """The photos sent with an item, and those of its ticket's custom photo fields."""
-    key = item_key(item_id)
-    names = [(f"{key}-photos", "")] + [
-        (f"{key}-{spec.name}", spec.name[len(EXTRA_PREFIX) :])
-        for spec in specs
-        if spec.kind is Kind.IDS
-    ]
-    return [
-        NewFile(upload.filename, upload.read(), AttachmentKind.PHOTO, field)
-        for name, field in names
-        for upload in request.files.getlist(name)
-        if upload and upload.filename
-    ]
+    names = ["photo_ids", *(spec.name for spec in specs if spec.kind is Kind.IDS)]
+    return request_files(request.files, names, prefix=f"{item_key(item_id)}-")
 
 
 def _item_extra(item_id: int, specs: list[FieldSpec]) -> dict[str, Any]:
     """The custom values typed for the ticket an item's failure opens."""
-    key = item_key(item_id)
-    return {
-        spec.name[len(EXTRA_PREFIX) :]: request.form.get(f"{key}-{spec.name}")
-        for spec in specs
-        if spec.kind is not Kind.IDS
-    }
+    data = request_data(specs, request.form, prefix=f"{item_key(item_id)}-")
+    return dict(data.get("extra", {}))
 
 
 def _record(inspection: Inspection) -> InspectionRecord:

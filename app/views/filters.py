@@ -26,7 +26,7 @@ from flask_babel import gettext, lazy_gettext
 
 from app.domain.errors import InvalidError
 from app.domain.fields import MAX_ID
-from app.domain.oversight import Figure, parse_month
+from app.domain.oversight import Figure, month_key, parse_month
 from app.domain.risk_index import COMPONENT_LABELS, Component
 from app.domain.scope import scope_of
 from app.models import Hazard
@@ -132,12 +132,13 @@ RISK_COMPONENT = "risk_component"
 RISK_MONTH = "risk_month"
 
 
-def _risk_component_tickets(component: str, month: str) -> Any:
-    """The tickets behind ``component`` in ``month`` (YYYY-MM); none for anything else."""
+def _risk_arguments() -> tuple[Component, int, int] | None:
+    """The request's index component, year and month; None when either means nothing."""
     try:
-        return component_tickets(Component(component), *parse_month(month))
+        year, month = parse_month(request.args.get(RISK_MONTH, ""))
+        return Component(request.args.get(RISK_COMPONENT, "")), year, month
     except (ValueError, InvalidError):
-        return sa.false()
+        return None
 
 
 class TicketArgumentFilter(BaseFilter):
@@ -163,11 +164,8 @@ class TicketArgumentFilter(BaseFilter):
         if item_id is not None and 0 < item_id <= MAX_ID:
             query = query.filter(opened_by_item(item_id))
         if RISK_COMPONENT in request.args or RISK_MONTH in request.args:
-            query = query.filter(
-                _risk_component_tickets(
-                    request.args.get(RISK_COMPONENT, ""), request.args.get(RISK_MONTH, "")
-                )
-            )
+            asked = _risk_arguments()
+            query = query.filter(sa.false() if asked is None else component_tickets(*asked))
         return query
 
 
@@ -189,13 +187,12 @@ def argument_notes() -> list[tuple[str, str]]:
             label = checklist_item_labels([item_id]).get(item_id, "")
             notes.append((gettext("Opened by checklist item"), label))
     if RISK_COMPONENT in request.args or RISK_MONTH in request.args:
-        component = request.args.get(RISK_COMPONENT, "")
-        month = request.args.get(RISK_MONTH, "")
-        try:
-            parse_month(month)
-            value = f"{month} · {gettext(COMPONENT_LABELS[Component(component)])}"
-        except (ValueError, InvalidError):
-            value = gettext("The month or the component in the address is not valid.")
+        asked = _risk_arguments()
+        value = (
+            gettext("The month or the component in the address is not valid.")
+            if asked is None
+            else f"{month_key(asked[1], asked[2])} · {gettext(COMPONENT_LABELS[asked[0]])}"
+        )
         notes.append((gettext("Township risk-control index"), value))
     return notes
 

@@ -125,26 +125,31 @@ def measure_rows(formdata: Mapping[str, Any] | None) -> list[dict[str, str]]:
     return rows
 
 
-def request_data(specs: Iterable[FieldSpec], formdata: Mapping[str, Any]) -> dict[str, Any]:
-    """The raw values of ``specs`` from a submitted form, as the lifecycle expects them."""
+def request_data(
+    specs: Iterable[FieldSpec], formdata: Mapping[str, Any], prefix: str = ""
+) -> dict[str, Any]:
+    """The raw values of ``specs`` from a submitted form, as the lifecycle expects them
+    (inputs named ``<prefix><field>``: see :func:`fields_form`)."""
     data: dict[str, Any] = {}
     for spec in specs:
         if spec.kind is Kind.IDS:
             continue
+        value = formdata.get(prefix + spec.name)
         if spec.name.startswith(EXTRA_PREFIX):
             # Custom fields travel as the ``extra`` object, keyed by field name (as in the API).
-            data.setdefault("extra", {})[spec.name[len(EXTRA_PREFIX) :]] = formdata.get(spec.name)
+            data.setdefault("extra", {})[spec.name[len(EXTRA_PREFIX) :]] = value
         elif spec.kind is Kind.MEASURES:
             data[spec.name] = [row for row in measure_rows(formdata) if any(row.values())]
         else:
-            data[spec.name] = formdata.get(spec.name)
+            data[spec.name] = value
     return data
 
 
 def request_files(
-    files: MultiDict[str, FileStorage], names: Iterable[str] = FILE_FIELDS
+    files: MultiDict[str, FileStorage], names: Iterable[str] = FILE_FIELDS, prefix: str = ""
 ) -> list[NewFile]:
-    """Uploaded files of the file inputs ``names``, with the name the user's device sent."""
+    """Uploaded files of the file inputs ``names`` (named ``<prefix><name>`` on the page), with
+    the name the user's device sent."""
     received = []
     for name in names:
         kind = FILE_FIELDS.get(name)
@@ -154,7 +159,7 @@ def request_files(
             kind, field = AttachmentKind.PHOTO, name[len(EXTRA_PREFIX) :]
         if kind is None:
             continue
-        for storage in files.getlist(name):
+        for storage in files.getlist(prefix + name):
             if storage and storage.filename:
                 received.append(NewFile(storage.filename, storage.read(), kind, field))
     return received

@@ -114,6 +114,8 @@ def test_a_used_version_is_frozen_and_a_new_version_takes_the_changes(
 def test_the_run_page_asks_a_failure_for_the_fields_its_ticket_requires(
     in_app: Any, login: Callable[[str], FlaskClient]
 ) -> None:
+    from app.models import Attachment
+    from tests.factories import jpeg
     from tests.services.test_inspections import required_field
 
     with in_app():
@@ -135,10 +137,14 @@ def test_the_run_page_asks_a_failure_for_the_fields_its_ticket_requires(
     assert re.search(rf'data-field="{re.escape(field)}">.*?为必填项', refused, re.S)
     with in_app():
         assert session().query(Hazard).count() == 0
-    done = inspector.post("/inspection/run", data={**form, field: "中压"})
+    photo = jpeg(name="报警器.jpg")
+    upload = {f"item-{items[0]}-photo_ids": (io.BytesIO(photo.content), photo.name)}
+    done = inspector.post("/inspection/run", data={**form, field: "中压", **upload})
     assert done.status_code == 302
     with in_app():
-        assert session().query(Hazard).one().extra == {"pressure_class": "中压"}
+        opened = session().query(Hazard).one()
+        assert opened.extra == {"pressure_class": "中压"}
+        assert session().query(Attachment).filter_by(hazard_id=opened.id).count() == 1
 
 
 def test_the_printed_record_keeps_the_photos_taken_at_the_inspection_only(
